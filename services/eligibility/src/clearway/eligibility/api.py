@@ -1,0 +1,122 @@
+"""Eligibility's HTTP API: current decisions, dry-run evaluation, court summaries."""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import Depends, FastAPI, HTTPException
+from pydantic import BaseModel, ConfigDict, Field
+
+from clearway.common.auth import KeyStore, Principal, check_court, require
+from clearway.common.db import make_engine
+from clearway.common.events import Decision, RecordEvent
+from clearway.common.http import create_app
+from clearway.common.runtime import Runtime
+from clearway.common.topics import RECORDS
+from clearway.eligibility.domain.history import History
+from clearway.eligibility.domain.rules import decide
+from clearway.eligibility.domain.summary import summarise
+from clearway.eligibility.domain.versions import changes
+from clearway.eligibility.settings import EligibilitySettings
+from clearway.eligibility.store import EligibilityStore, api_keys, outbox
+from clearway.eligibility.stream import records_handler
+
+Reader = Annotated[Principal, Depends(require("decisions:read"))]
+
+
+class EvaluateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    events: list[RecordEvent] = Field(min_length=1, max_length=1000,
+                                      description="record events of one person")
+    as_of: dt.date | None = Field(default=None, description="default: today")
+    policy: Literal["statewide", "dismiss-all"] | None = Field(
+        default=None, description="default: each court's policy from the policy table")
+
+
+class EvaluateResponse(BaseModel):
+    subject_id: str
+    as_of: dt.date
+    decisions: list[Decision]
+
+
+def sealed_counts(history_events: list[RecordEvent]) -> set[tuple[str, str, int]]:
+    """Counts a court ordered dismissed and sealed."""
+    return {
+        (e.court, e.order.case_number, e.order.count)
+        for e in history_events
+        if e.order is not None and e.order.outcome == "granted"
+        and e.order.relief == "dismiss_and_seal"
+    }
+
+
+def build_app(settings: EligibilitySettings | None = None) -> FastAPI:
+    settings = settings or EligibilitySettings()
+    engine = make_engine(settings.sqlalchemy_url())
+    policy_table = settings.policies()
+    store = EligibilityStore(engine, policy_table)
+    keys = KeyStore(engine, api_keys)
+    if settings.bootstrap_api_key:
+        keys.ensure(settings.bootstrap_api_key)
+    runtime = Runtime(settings, engine, outbox=outbox, consumes={RECORDS: RecordEvent})
+    runtime.handler = records_handler(store, runtime.wake_relay)
+
+    app = create_app(
+        title="Clearway eligibility",
+        description="Applies the Proposition 64 rules (ca-prop64) to each person's history "
+        "and publishes explained, versioned decisions to eligibility.decisions.v1.",
+        workers=runtime.workers,
+        ready=runtime.ready,
+    )
+    app.state.keys = keys
+    app.state.store = store
+    app.state.runtime = runtime
+
+    @app.get("/v1/subjects/{subject_id}/decisions", tags=["decisions"],
+             summary="The current decision of each in-scope count of a person")
+    async def subject_decisions(subject_id: str, principal: Reader) -> dict[str, object]:
+        found, events = await asyncio.gather(
+            asyncio.to_thread(store.current_decisions, subject_id),
+            asyncio.to_thread(store.events_of, subject_id),
+        )
+        sealed = set() if principal.has("sealed:read") else sealed_counts(events)
+        visible = [
+            d for d in found
+            if principal.may_act_for(d.court) and (d.court, d.case_number, d.count) not in sealed
+        ]
+        if not visible and not found:
+            raise HTTPException(404, detail={"error": "not_found",
+                                             "message": "no decisions for this subject"})
+        return {"subject_id": subject_id,
+                "decisions": [d.model_dump(mode="json") for d in visible]}
+
+    @app.post("/v1/evaluate", tags=["decisions"], response_model=EvaluateResponse,
+              summary="Dry run: decide for the given events of one person; publishes nothing")
+    async def evaluate(request: EvaluateRequest, principal: Reader) -> EvaluateResponse:
+        subjects = {e.subject_id for e in request.events}
+        if len(subjects) != 1:
+            raise HTTPException(422, detail={"error": "invalid", "errors": [{
+                "field": "events", "message": "all events must be of one subject_id"}]})
+        for court in {e.court for e in request.events}:
+            check_court(principal, court)
+        (subject_id,) = subjects
+        now = dt.datetime.now(dt.UTC)
+        as_of = request.as_of or now.date()
+        history = History.from_events(subject_id, request.events)
+        outcomes = decide(history, as_of, policy_table, request.policy)
+        return EvaluateResponse(subject_id=subject_id, as_of=as_of,
+                                decisions=changes(subject_id, outcomes, {}, as_of, now))
+
+    @app.get("/v1/courts/{court}/summary", tags=["decisions"],
+             summary="Counts by statute and relief, and people left with no felony or no "
+             "conviction once every granted relief goes through")
+    async def court_summary(court: str, principal: Reader) -> dict[str, object]:
+        check_court(principal, court)
+
+        def compute() -> dict[str, object]:
+            subjects = store.subjects_in_court(court)
+            return summarise(court, store.decisions_and_histories(subjects)).as_dict()
+
+        return await asyncio.to_thread(compute)
+
+    return app

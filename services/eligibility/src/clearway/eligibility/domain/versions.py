@@ -1,0 +1,116 @@
+"""Versioning: compare freshly computed outcomes with the current decisions and produce
+only what changed, as version n+1 superseding version n."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from clearway.common.events import Decision, Reason
+from clearway.eligibility.domain import rulepack as rp
+from clearway.eligibility.domain.rules import Outcome
+
+_IDS = uuid.UUID("0c1e4a3b-7d62-4c55-9a51-6f1d3b2a9e10")
+
+CountKey = tuple[str, str, int]
+
+
+@dataclass(frozen=True)
+class Current:
+    """The latest published version of a count's decision."""
+
+    decision_id: str
+    version: int
+    statute: str
+    relief: str
+    procedure: str | None
+    reason_codes: tuple[str, ...]
+    policy: str
+    rule_pack_version: str
+
+
+def decision_id(subject_id: str, key: CountKey, version: int) -> str:
+    court, case_number, count = key
+    return str(uuid.uuid5(_IDS, f"{subject_id}|{court}|{case_number}|{count}|{version}"))
+
+
+def reasons(codes: Iterable[str]) -> list[Reason]:
+    return [Reason(code=c, text=rp.REASONS[c].text, citation=rp.REASONS[c].citation) for c in codes]
+
+
+def _same(current: Current, outcome: Outcome) -> bool:
+    return (
+        current.statute == outcome.statute
+        and current.relief == outcome.relief
+        and current.procedure == outcome.procedure
+        and current.reason_codes == outcome.reason_codes
+        and current.policy == outcome.policy
+        and current.rule_pack_version == rp.RULE_PACK_VERSION
+    )
+
+
+def changes(
+    subject_id: str,
+    outcomes: Iterable[Outcome],
+    current: Mapping[CountKey, Current],
+    as_of: dt.date,
+    decided_at: dt.datetime,
+) -> list[Decision]:
+    """The decisions to publish: new or changed counts, and a `withdrawn` version for each
+    count that has left scope."""
+    out: list[Decision] = []
+    seen: set[CountKey] = set()
+    for outcome in outcomes:
+        seen.add(outcome.key)
+        prior = current.get(outcome.key)
+        if prior is not None and _same(prior, outcome):
+            continue
+        out.append(_decision(subject_id, outcome.key, prior, outcome.statute, outcome.relief,
+                             outcome.procedure, outcome.reason_codes, outcome.policy,
+                             as_of, decided_at))
+    for key, prior in sorted(current.items()):
+        if key not in seen and prior.relief != "withdrawn":
+            out.append(_decision(subject_id, key, prior, prior.statute, "withdrawn", None,
+                                 ("WITHDRAWN",), prior.policy, as_of, decided_at))
+    return out
+
+
+def _decision(
+    subject_id: str,
+    key: CountKey,
+    prior: Current | None,
+    statute: str,
+    relief: str,
+    procedure: str | None,
+    codes: tuple[str, ...],
+    policy: str,
+    as_of: dt.date,
+    decided_at: dt.datetime,
+) -> Decision:
+    version = prior.version + 1 if prior else 1
+    court, case_number, count = key
+    return Decision(
+        decision_id=decision_id(subject_id, key, version),
+        subject_id=subject_id,
+        court=court,
+        case_number=case_number,
+        count=count,
+        statute=statute,
+        relief=relief,  # type: ignore[arg-type]
+        procedure=procedure,  # type: ignore[arg-type]
+        reasons=reasons(codes),
+        policy=policy,  # type: ignore[arg-type]
+        rule_pack=rp.RULE_PACK,
+        rule_pack_version=rp.RULE_PACK_VERSION,
+        version=version,
+        supersedes=prior.decision_id if prior else None,
+        as_of=as_of,
+        decided_at=decided_at,
+    )
+
+
+def current_of(decision: Decision) -> Current:
+    return Current(decision.decision_id, decision.version, decision.statute, decision.relief,
+                   decision.procedure, tuple(r.code for r in decision.reasons), decision.policy,
+                   decision.rule_pack_version)

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from clearway.common.settings import ServiceSettings
+from clearway.eligibility.domain.rulepack import DEFAULT_POLICY_TABLE, POLICIES
+
+
+class EligibilitySettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CLEARWAY_ELIGIBILITY_", extra="ignore")
+
+    service_name: str = "eligibility"
+    http_port: int = 8002
+    policy_table: str | None = Field(
+        default=None,
+        description="court-to-policy table: inline JSON ({\"CA-LA\": \"dismiss-all\"}) or a "
+        "path to a YAML/JSON file; default maps CA-LA to dismiss-all",
+    )
+
+    def policies(self) -> dict[str, str]:
+        if not self.policy_table:
+            return dict(DEFAULT_POLICY_TABLE)
+        raw = self.policy_table.strip()
+        table = json.loads(raw) if raw.startswith("{") else yaml.safe_load(Path(raw).read_text())
+        if not isinstance(table, dict):
+            raise ValueError("the policy table must map court codes to policy names")
+        unknown = {v for v in table.values() if v not in POLICIES}
+        if unknown:
+            raise ValueError(f"unknown policy {sorted(unknown)}; known: {sorted(POLICIES)}")
+        return {str(k): str(v) for k, v in table.items()}

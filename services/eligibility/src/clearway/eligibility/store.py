@@ -1,0 +1,201 @@
+"""The eligibility store: each person's record events (their history), the events already
+processed, every decision version, and the outbox to eligibility.decisions.v1. A batch's
+history update, processed ids and new decisions commit in one transaction."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+import orjson
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    distinct,
+    select,
+    tuple_,
+)
+
+from clearway.common.auth import api_keys_table
+from clearway.common.db import create_schema
+from clearway.common.events import Decision, RecordEvent
+from clearway.common.outbox import OutboxMessage, add_to_outbox, outbox_table
+from clearway.common.topics import DECISIONS
+from clearway.eligibility.domain.history import History
+from clearway.eligibility.domain.rules import decide
+from clearway.eligibility.domain.versions import Current, changes, current_of
+
+metadata = MetaData()
+outbox = outbox_table(metadata)
+api_keys = api_keys_table(metadata)
+processed = Table(
+    "processed_events", metadata,
+    Column("court", String(20), primary_key=True),
+    Column("event_id", String(128), primary_key=True),
+)
+subject_events = Table(
+    "subject_events", metadata,
+    Column("subject_id", String(64), primary_key=True),
+    Column("court", String(20), primary_key=True),
+    Column("event_id", String(128), primary_key=True),
+    Column("payload", LargeBinary, nullable=False),
+)
+decisions = Table(
+    "decisions", metadata,
+    Column("subject_id", String(64), primary_key=True),
+    Column("court", String(20), primary_key=True),
+    Column("case_number", String(40), primary_key=True),
+    Column("count", Integer, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("decision_id", String(36), nullable=False, unique=True),
+    Column("relief", String(30), nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+)
+
+CHUNK = 400
+
+
+class EligibilityStore:
+    def __init__(self, engine: Engine, policy_table: dict[str, str]) -> None:
+        self.engine = engine
+        self.policy_table = policy_table
+        create_schema(engine, metadata)
+
+    # -- the pipeline -----------------------------------------------------------------
+    def process(self, events: Sequence[RecordEvent], now: dt.datetime) -> list[Decision]:
+        """Record new events, re-decide each touched person, stage what changed."""
+        with self.engine.begin() as conn:
+            fresh = self._record_new(conn, events)
+            touched = sorted({e.subject_id for e in fresh})
+            return self._redecide(conn, touched, now)
+
+    def load_events(self, events: Sequence[RecordEvent]) -> int:
+        """Add events to histories without deciding (replaying the topic)."""
+        with self.engine.begin() as conn:
+            return len(self._record_new(conn, events))
+
+    def recompute(self, subject_ids: Sequence[str], now: dt.datetime) -> list[Decision]:
+        with self.engine.begin() as conn:
+            return self._redecide(conn, subject_ids, now)
+
+    def all_subjects(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(
+                select(distinct(subject_events.c.subject_id)).order_by(subject_events.c.subject_id))]
+
+    def _record_new(self, conn: Connection, events: Sequence[RecordEvent]) -> list[RecordEvent]:
+        unique: dict[tuple[str, str], RecordEvent] = {}
+        for event in events:
+            unique.setdefault((event.court, event.event_id), event)
+        keys = list(unique)
+        for i in range(0, len(keys), CHUNK):
+            done = conn.execute(select(processed.c.court, processed.c.event_id).where(
+                tuple_(processed.c.court, processed.c.event_id).in_(keys[i:i + CHUNK])))
+            for row in done:
+                unique.pop((row.court, row.event_id), None)
+        fresh = list(unique.values())
+        if fresh:
+            conn.execute(processed.insert(), [{"court": e.court, "event_id": e.event_id}
+                                              for e in fresh])
+            conn.execute(subject_events.insert(), [
+                {"subject_id": e.subject_id, "court": e.court, "event_id": e.event_id,
+                 "payload": orjson.dumps(e.model_dump(mode="json"))}
+                for e in fresh
+            ])
+        return fresh
+
+    def _redecide(self, conn: Connection, subject_ids: Sequence[str],
+                  now: dt.datetime) -> list[Decision]:
+        published: list[Decision] = []
+        for i in range(0, len(subject_ids), CHUNK):
+            chunk = subject_ids[i:i + CHUNK]
+            histories = self._events_of(conn, chunk)
+            currents = self._currents_of(conn, chunk)
+            for subject_id in chunk:
+                history = History.from_events(subject_id, histories.get(subject_id, []))
+                outcomes = decide(history, now.date(), self.policy_table)
+                published += changes(subject_id, outcomes, currents.get(subject_id, {}),
+                                     now.date(), now)
+        if published:
+            conn.execute(decisions.insert(), [
+                {"subject_id": d.subject_id, "court": d.court, "case_number": d.case_number,
+                 "count": d.count, "version": d.version, "decision_id": d.decision_id,
+                 "relief": d.relief, "payload": orjson.dumps(d.model_dump(mode="json"))}
+                for d in published
+            ])
+            add_to_outbox(conn, outbox, [
+                OutboxMessage.of(DECISIONS, d.subject_id, d, source="clearway/eligibility",
+                                 ce_id=d.decision_id)
+                for d in published
+            ])
+        return published
+
+    @staticmethod
+    def _events_of(conn: Connection, subject_ids: Iterable[str]) -> dict[str, list[RecordEvent]]:
+        out: dict[str, list[RecordEvent]] = defaultdict(list)
+        rows = conn.execute(select(subject_events.c.subject_id, subject_events.c.payload)
+                            .where(subject_events.c.subject_id.in_(list(subject_ids))))
+        for row in rows:
+            out[row.subject_id].append(RecordEvent.model_validate(orjson.loads(row.payload)))
+        return out
+
+    @staticmethod
+    def _latest(conn: Connection, subject_ids: Iterable[str]) -> dict[str, list[Decision]]:
+        latest: dict[tuple[str, str, str, int], tuple[int, bytes]] = {}
+        rows = conn.execute(select(decisions.c.subject_id, decisions.c.court,
+                                   decisions.c.case_number, decisions.c.count,
+                                   decisions.c.version, decisions.c.payload)
+                            .where(decisions.c.subject_id.in_(list(subject_ids))))
+        for r in rows:
+            key = (r.subject_id, r.court, r.case_number, r.count)
+            if key not in latest or latest[key][0] < r.version:
+                latest[key] = (r.version, r.payload)
+        out: dict[str, list[Decision]] = defaultdict(list)
+        for key, (_, payload) in sorted(latest.items()):
+            out[key[0]].append(Decision.model_validate(orjson.loads(payload)))
+        return out
+
+    def _currents_of(self, conn: Connection, subject_ids: Iterable[str]
+                     ) -> dict[str, dict[tuple[str, str, int], Current]]:
+        return {
+            subject: {(d.court, d.case_number, d.count): current_of(d) for d in ds}
+            for subject, ds in self._latest(conn, subject_ids).items()
+        }
+
+    # -- reads ------------------------------------------------------------------------
+    def current_decisions(self, subject_id: str) -> list[Decision]:
+        """The current decision of each count still in scope (withdrawn ones are not listed)."""
+        with self.engine.connect() as conn:
+            return [d for d in self._latest(conn, [subject_id]).get(subject_id, [])
+                    if d.relief != "withdrawn"]
+
+    def history(self, subject_id: str) -> History:
+        with self.engine.connect() as conn:
+            return History.from_events(subject_id, self._events_of(conn, [subject_id])[subject_id])
+
+    def events_of(self, subject_id: str) -> list[RecordEvent]:
+        with self.engine.connect() as conn:
+            return self._events_of(conn, [subject_id]).get(subject_id, [])
+
+    def subjects_in_court(self, court: str) -> list[str]:
+        with self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(
+                select(distinct(decisions.c.subject_id)).where(decisions.c.court == court))]
+
+    def decisions_and_histories(self, subject_ids: Sequence[str]
+                                ) -> Iterable[tuple[History, list[Decision]]]:
+        for i in range(0, len(subject_ids), CHUNK):
+            chunk = subject_ids[i:i + CHUNK]
+            with self.engine.connect() as conn:
+                events = self._events_of(conn, chunk)
+                latest = self._latest(conn, chunk)
+            for s in chunk:
+                yield (History.from_events(s, events.get(s, [])),
+                       [d for d in latest.get(s, []) if d.relief != "withdrawn"])
+

@@ -1,0 +1,483 @@
+"""PDF (fpdf2) and CSV rendering of Prop 64 motions.
+
+- `render_motion_pdf(content)`: one case's motion and proposed order, as bytes.
+- `write_bulk_motion(court, rows, prepared_on, pdf_out, csv_out)`: a court's bulk motion: a
+  cover motion and proposed order for "the cases listed in Exhibit A", an Exhibit A slip
+  sheet, then the exhibit table; the same rows go to `csv_out`.
+
+Both are deterministic: the same input gives the same bytes. The PDF creation date is
+`prepared_on` (noon UTC) and fpdf2 derives the trailer /ID from the document bytes and that
+date; nothing else depends on time, randomness or hash order.
+
+Text uses the core Helvetica font (latin-1). Characters outside latin-1 are transliterated
+where a plain-letter form exists ("Łukasz" -> "Lukasz") and replaced by "?" otherwise, so no
+name can make rendering fail. The CSV keeps the original text.
+
+The bulk motion streams `rows` once: the cover (which states the number of cases) is
+reserved as the first two pages with fpdf2's `insert_toc_placeholder` and rendered when the
+document is closed, once the count is known. Memory is bounded by the PDF being built
+(fpdf2 keeps page content streams in memory: under 1 KB per row), never by a row list.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import unicodedata
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time
+from typing import BinaryIO, TextIO
+
+from fpdf import FPDF
+from fpdf.enums import TableBordersLayout, XPos, YPos
+from fpdf.fonts import FontFace
+
+from clearway.filing.domain.motion import (
+    COUNT_COLUMNS,
+    EXHIBIT_COLUMNS,
+    BulkSummary,
+    ExhibitRow,
+    MotionContent,
+    MotionDocument,
+    build_bulk_motion_document,
+    build_motion_document,
+    court_caption,
+    court_date,
+    long_date,
+)
+
+FONT = "Helvetica"
+PAGE_FORMAT = "Letter"
+BODY_SIZE = 10
+LINE = 4.6  # mm per body line
+TOTAL_PAGES_ALIAS = "{~nb~}"
+
+# ---------------------------------------------------------------------------------------
+# latin-1 safety
+# ---------------------------------------------------------------------------------------
+
+# Letters and punctuation with no latin-1 form and no NFKD decomposition to one.
+_FALLBACK: dict[str, str] = {
+    "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i", "Ŧ": "T",
+    "ŧ": "t", "Œ": "OE", "œ": "oe", "ẞ": "SS", "Ŋ": "N", "ŋ": "n", "ĸ": "k",
+    "‘": "'", "’": "'", "‚": ",", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"',
+    "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "…": "...", "€": "EUR",
+    "•": "*", "′": "'", "″": '"',
+}  # fmt: skip
+
+
+def _latin1_char(char: str) -> str:
+    if char in _FALLBACK:
+        return _FALLBACK[char]
+    decomposed = unicodedata.normalize("NFKD", char)
+    kept = "".join(c for c in decomposed if ord(c) < 256 and not unicodedata.combining(c))
+    return kept or "?"
+
+
+def latin1_safe(text: str) -> str:
+    """Text the core fonts can draw: latin-1 only, no control characters."""
+    if text.isascii() and text.isprintable():
+        return text
+    text = unicodedata.normalize("NFC", text)
+    out: list[str] = []
+    for char in text:
+        code = ord(char)
+        if char in "\n\r\t":
+            out.append(char if char == "\n" else " ")
+        elif code < 32 or 127 <= code < 160:
+            out.append(" ")
+        elif code < 256:
+            out.append(char)
+        else:
+            out.append(_latin1_char(char))
+    return "".join(out)
+
+
+def _one_line(text: str) -> str:
+    return latin1_safe(text).replace("\n", " ")
+
+
+# ---------------------------------------------------------------------------------------
+# The document
+# ---------------------------------------------------------------------------------------
+
+
+class _Pdf(FPDF):
+    """Letter-size document with a fixed creation date and a "page n of N" footer."""
+
+    def __init__(self, footer_text: str, prepared_on: date) -> None:
+        super().__init__(orientation="P", unit="mm", format=PAGE_FORMAT)
+        self.footer_text = _one_line(footer_text)
+        self.set_creation_date(datetime.combine(prepared_on, time(12), tzinfo=UTC))
+        self.set_creator("Clearway")
+        self.set_margins(left=20, top=16, right=20)
+        self.set_auto_page_break(True, margin=16)
+        # Total-pages alias; fpdf2 reserves one digit per alias character (6: up to 999,999).
+        self.alias_nb_pages(TOTAL_PAGES_ALIAS)
+
+    def normalize_text(self, text: str) -> str:
+        # Every string drawn passes here: keep the core font from ever seeing non-latin-1.
+        return super().normalize_text(latin1_safe(text))
+
+    def footer(self) -> None:
+        self.set_y(-11)
+        self.set_font(FONT, size=7)
+        text = f"{self.footer_text} - Page {self.page_no()} of {TOTAL_PAGES_ALIAS}"
+        self.cell(0, 4, text, align="C")
+
+
+def _metadata(pdf: FPDF, doc: MotionDocument, title: str) -> None:
+    pdf.set_title(_one_line(title))
+    pdf.set_subject(_one_line(doc.title))
+    pdf.set_author(_one_line(doc.caption))
+    pdf.set_keywords(_one_line(doc.keywords))
+
+
+def _paragraph(pdf: FPDF, text: str, *, size: float = BODY_SIZE, style: str = "") -> None:
+    pdf.set_font(FONT, style, size)
+    pdf.multi_cell(0, LINE * size / BODY_SIZE, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1.2)
+
+
+def _heading(pdf: FPDF, text: str, size: float = BODY_SIZE) -> None:
+    pdf.ln(1.5)
+    _paragraph(pdf, text, size=size, style="B")
+
+
+def _caption(pdf: FPDF, doc: MotionDocument, title: str, size: float) -> None:
+    """Court, parties on the left, case number and document title on the right."""
+    pdf.set_font(FONT, "B", size + 1)
+    pdf.multi_cell(0, 6, doc.caption, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(3)
+    top = pdf.y
+    left_w = pdf.epw * 0.5
+    pdf.set_font(FONT, "", size)
+    for line in doc.parties:
+        pdf.multi_cell(left_w, LINE, line, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    left_bottom = pdf.y
+    right_x = pdf.l_margin + left_w + 5
+    right_w = pdf.epw - left_w - 5
+    pdf.set_xy(right_x, top)
+    pdf.set_font(FONT, "B", size)
+    case_no = f"Case No. {doc.case_number}"
+    pdf.multi_cell(right_w, LINE, case_no, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_xy(right_x, pdf.y + 2)
+    pdf.multi_cell(right_w, LINE, title, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    bottom = max(left_bottom, pdf.y) + 2
+    pdf.line(right_x - 2.5, top - 1, right_x - 2.5, bottom)
+    pdf.line(pdf.l_margin, bottom, pdf.l_margin + left_w, bottom)
+    pdf.set_y(bottom + 4)
+
+
+def _count_table(pdf: FPDF, doc: MotionDocument) -> None:
+    pdf.set_font(FONT, "", 8)
+    with pdf.table(
+        col_widths=(9, 18, 34, 14, 16, 26, 28),
+        text_align="LEFT",
+        line_height=3.8,
+        padding=1,
+        borders_layout=TableBordersLayout.HORIZONTAL_LINES,
+        headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)),
+    ) as table:
+        table.row(COUNT_COLUMNS)
+        for row in doc.count_rows:
+            table.row(
+                (
+                    row.count,
+                    row.statute,
+                    row.offense,
+                    row.level,
+                    row.conviction_date,
+                    row.relief,
+                    row.procedure,
+                )
+            )
+    pdf.ln(2)
+
+
+def _signature(pdf: FPDF, label: str, *, dated_blank: bool) -> None:
+    """A signature line over `label` on the right; a blank "Dated:" on the left if asked."""
+    pdf.ln(8)
+    if pdf.will_page_break(14):
+        pdf.add_page()
+    y = pdf.y
+    pdf.set_font(FONT, "", BODY_SIZE)
+    if dated_blank:
+        pdf.set_xy(pdf.l_margin, y)
+        pdf.cell(70, LINE, "Dated: ____________________")
+    line_x = pdf.l_margin + pdf.epw - 80
+    pdf.line(line_x, y + LINE, pdf.l_margin + pdf.epw, y + LINE)
+    pdf.set_xy(line_x, y + LINE + 1)
+    pdf.cell(80, LINE, label, align="C")
+    pdf.set_y(y + 2 * LINE + 3)
+
+
+def _checkbox(pdf: FPDF, x: float, y: float, label: str, width: float) -> None:
+    pdf.rect(x, y + 0.8, 3, 3)
+    pdf.set_xy(x + 4.5, y)
+    pdf.multi_cell(width - 4.5, LINE, label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _motion(pdf: FPDF, doc: MotionDocument, size: float = BODY_SIZE) -> None:
+    _caption(pdf, doc, doc.title, size)
+    for text in doc.intro:
+        _paragraph(pdf, text, size=size)
+    if doc.count_rows:
+        _heading(pdf, "COUNTS", size)
+        _count_table(pdf, doc)
+    _heading(pdf, "STATUTORY BASIS", size)
+    for text in doc.basis:
+        _paragraph(pdf, text, size=size)
+    _heading(pdf, "RELIEF REQUESTED", size)
+    for text in doc.request:
+        _paragraph(pdf, text, size=size)
+    _heading(pdf, "DECLARATION", size)
+    _paragraph(pdf, doc.declaration, size=size)
+    _paragraph(pdf, doc.signed, size=size)
+    _signature(pdf, doc.prosecutor_title, dated_blank=False)  # date is in `signed`
+    if doc.references:
+        pdf.ln(2)
+        _paragraph(pdf, "Clearway decision reference(s): " + ", ".join(doc.references), size=6)
+
+
+def _order(pdf: FPDF, doc: MotionDocument, size: float = BODY_SIZE) -> None:
+    _caption(pdf, doc, doc.order_title, size)
+    _paragraph(pdf, doc.order_intro, size=size)
+    granted, denied = doc.order_choices
+    for item in doc.order_items:
+        if pdf.will_page_break(4 * LINE):
+            pdf.add_page()
+        _paragraph(pdf, item.label, size=size, style="B")
+        pdf.set_font(FONT, "", size)
+        _checkbox(pdf, pdf.l_margin + 4, pdf.y, f"{granted}: {item.granted}.", pdf.epw - 4)
+        _checkbox(pdf, pdf.l_margin + 4, pdf.y + 1, f"{denied}.", pdf.epw - 4)
+        pdf.ln(2)
+    for text in doc.order_closing:
+        _paragraph(pdf, text, size=size)
+    _signature(pdf, doc.judge_title, dated_blank=True)
+
+
+def render_motion_pdf(content: MotionContent) -> bytes:
+    """The motion for one case and its proposed order (on a new page)."""
+    doc = build_motion_document(content)
+    people_v = f"People v. {content.defendant.full_name}"
+    pdf = _Pdf(f"{people_v}, Case No. {content.case_number}", content.prepared_on)
+    _metadata(pdf, doc, f"{people_v}, {content.case_number}: motion under HS 11361.8")
+    pdf.add_page()
+    _motion(pdf, doc)
+    pdf.add_page()
+    _order(pdf, doc)
+    return bytes(pdf.output())
+
+
+# ---------------------------------------------------------------------------------------
+# Bulk motion: cover, Exhibit A table, CSV
+# ---------------------------------------------------------------------------------------
+
+EXHIBIT_SIZE = 7  # pt
+_PAD = 0.8  # mm, inside a table cell
+# PDF-only leading column (item number); the rest are EXHIBIT_COLUMNS. Widths in mm, Letter
+# landscape with 10 mm margins leaves 259.4 mm.
+_EXHIBIT_WIDTHS: tuple[float, ...] = (10, 24, 52, 17, 14, 42, 56, 44.4)
+_EXHIBIT_HEADERS: tuple[str, ...] = ("No.", *EXHIBIT_COLUMNS)
+COVER_PAGES = 2  # the bulk motion, then its proposed order
+
+
+def _render_bulk_cover(pdf: FPDF, doc: MotionDocument) -> None:
+    """Fills the reserved first pages; must end on page COVER_PAGES (fpdf2 checks)."""
+    pdf.set_margins(left=20, top=16, right=20)  # the exhibit changed them; rendered last
+    pdf.set_xy(20, 16)
+    _motion(pdf, doc, size=9)
+    pdf.add_page()
+    _order(pdf, doc, size=9)
+
+
+def _slip_sheet(pdf: FPDF, court: str, prepared_on: date) -> None:
+    pdf.set_y(pdf.h / 3)
+    pdf.set_font(FONT, "B", 28)
+    pdf.cell(0, 14, "EXHIBIT A", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 11)
+    for text in (
+        court_caption(court),
+        "Cases in the People's motion under Health and Safety Code section 11361.8",
+        f"Prepared {long_date(prepared_on)}",
+    ):
+        pdf.multi_cell(0, 6, text, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+class _ExhibitTable:
+    """Exhibit A as fixed columns drawn with `FPDF.text` (fast), one row at a time.
+
+    Cells wrap on spaces; a row never splits across pages unless it is taller than a page.
+    The title and header row repeat on every page.
+    """
+
+    def __init__(self, pdf: FPDF, court: str) -> None:
+        self.pdf = pdf
+        self.title = f"EXHIBIT A - {court_caption(court)}"
+        self.count = 0
+        self.xs: list[float] = []
+        x = 10.0
+        for width in _EXHIBIT_WIDTHS:
+            self.xs.append(x)
+            x += width
+        self.right = x
+        pdf.set_font(FONT, "", EXHIBIT_SIZE)
+        self.line_h = pdf.font_size * 1.2
+        self.baseline = pdf.font_size * 0.95
+        # Core fonts have fixed glyph widths and no kerning: measure each latin-1 glyph once
+        # (FPDF.get_string_width costs ~40 us a call, too slow for hundreds of thousands).
+        self.char_w = [pdf.get_string_width(chr(c)) for c in range(256)]
+        self.max_char_w = max(self.char_w)
+        self.top = 0.0
+        self.bottom = 0.0
+        self._new_page()
+
+    def _new_page(self) -> None:
+        pdf = self.pdf
+        pdf.add_page(orientation="L")
+        pdf.set_margins(left=10, top=12, right=10)
+        pdf.set_xy(10, 12)
+        pdf.set_font(FONT, "B", 9)
+        pdf.cell(0, 5, self.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(1)
+        y = pdf.y
+        height = self.line_h + 2 * _PAD
+        pdf.set_fill_color(230, 230, 230)
+        pdf.rect(10, y, self.right - 10, height, style="F")
+        pdf.set_font(FONT, "B", EXHIBIT_SIZE)
+        for x, header in zip(self.xs, _EXHIBIT_HEADERS, strict=True):
+            pdf.text(x + _PAD, y + _PAD + self.baseline, header)
+        pdf.set_font(FONT, "", EXHIBIT_SIZE)
+        pdf.set_draw_color(170, 170, 170)
+        pdf.set_line_width(0.1)
+        self.top = y + height
+        self.bottom = pdf.page_break_trigger
+        pdf.set_y(self.top)
+
+    def _fits(self, text: str, width: float) -> bool:
+        """`text` is latin-1 already (see `add`)."""
+        if len(text) * self.max_char_w <= width:
+            return True
+        char_w = self.char_w
+        return sum(char_w[ord(c)] for c in text) <= width
+
+    def _wrap(self, text: str, width: float) -> list[str]:
+        if self._fits(text, width):
+            return [text]
+        lines: list[str] = []
+        current = ""
+        for word in text.split(" "):
+            candidate = f"{current} {word}" if current else word
+            if self._fits(candidate, width):
+                current = candidate
+                continue
+            if current:
+                lines.append(current)
+            while not self._fits(word, width):  # a word wider than the column: cut it
+                cut = len(word) - 1
+                while cut > 1 and not self._fits(word[:cut], width):
+                    cut -= 1
+                lines.append(word[:cut])
+                word = word[cut:]
+            current = word
+        lines.append(current)
+        return lines
+
+    def add(self, row: ExhibitRow) -> None:
+        self.count += 1
+        values = (
+            str(self.count),
+            row.case_number,
+            row.defendant_name,
+            court_date(row.date_of_birth),
+            row.counts,
+            row.statutes,
+            row.reliefs,
+            row.procedure,
+        )
+        cells = [
+            self._wrap(_one_line(value), width - 2 * _PAD)
+            for value, width in zip(values, _EXHIBIT_WIDTHS, strict=True)
+        ]
+        self._draw(cells)
+
+    def _lines_available(self) -> int:
+        return int((self.bottom - self.pdf.y - 2 * _PAD) // self.line_h)
+
+    def _draw(self, cells: list[list[str]]) -> None:
+        pdf = self.pdf
+        total = max(len(lines) for lines in cells)
+        start = 0
+        while start < total:
+            rest = total - start
+            available = self._lines_available()
+            at_top = pdf.y <= self.top
+            if rest > available and not at_top and (available <= 0 or start == 0):
+                self._new_page()
+                continue
+            take = min(rest, available)
+            y = pdf.y
+            for x, lines in zip(self.xs, cells, strict=True):
+                for i, line in enumerate(lines[start : start + take]):
+                    if line:
+                        pdf.text(x + _PAD, y + _PAD + i * self.line_h + self.baseline, line)
+            y += take * self.line_h + 2 * _PAD
+            pdf.line(10, y, self.right, y)
+            pdf.set_y(y)
+            start += take
+
+    def close(self) -> None:
+        pdf = self.pdf
+        if pdf.will_page_break(7):
+            self._new_page()
+        pdf.set_font(FONT, "B", EXHIBIT_SIZE + 1)
+        pdf.set_y(pdf.y + 2)
+        cases = f"{self.count:,} case" + ("" if self.count == 1 else "s")
+        pdf.cell(0, 5, f"End of Exhibit A: {cases}.")
+
+
+def write_bulk_motion(
+    court: str,
+    rows: Iterable[ExhibitRow],
+    prepared_on: date,
+    pdf_out: BinaryIO,
+    csv_out: TextIO,
+) -> BulkSummary:
+    """Write a court's bulk motion (PDF) and its Exhibit A (PDF pages and CSV).
+
+    `rows` is consumed once, in the order given, and never held in memory. `csv_out` should
+    be opened with newline="" (the csv module writes RFC 4180 CRLF line ends); the CSV has the
+    header EXHIBIT_COLUMNS and dates in ISO 8601. Raises ValueError, writing nothing, when
+    `rows` is empty.
+    """
+    iterator = iter(rows)
+    first = next(iterator, None)
+    if first is None:
+        raise ValueError(f"bulk motion for {court}: no cases to list")
+
+    writer = csv.writer(csv_out)
+    writer.writerow(EXHIBIT_COLUMNS)
+    pdf = _Pdf(f"People's motion under HS 11361.8, {court_caption(court)}", prepared_on)
+    table: _ExhibitTable | None = None
+
+    def cover(target: FPDF, _outline: object) -> None:
+        assert table is not None
+        _render_bulk_cover(target, build_bulk_motion_document(court, table.count, prepared_on))
+
+    pdf.add_page()
+    pdf.insert_toc_placeholder(cover, pages=COVER_PAGES)
+    _slip_sheet(pdf, court, prepared_on)
+    table = _ExhibitTable(pdf, court)
+    for row in itertools.chain((first,), iterator):
+        writer.writerow(row.as_record())
+        table.add(row)
+    table.close()
+
+    _metadata(
+        pdf,
+        build_bulk_motion_document(court, table.count, prepared_on),
+        f"Bulk motion under HS 11361.8, {court_caption(court)}, {table.count} cases",
+    )
+    pdf_out.write(pdf.output())
+    return BulkSummary(motion_count=table.count, pages=pdf.pages_count)

@@ -1,0 +1,159 @@
+"""The ingest store: every accepted record event (the system of record) and the outbox
+that publishes them to court.records.v1."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    func,
+    select,
+    tuple_,
+)
+from sqlalchemy.exc import IntegrityError
+
+from clearway.common.auth import api_keys_table
+from clearway.common.db import create_schema
+from clearway.common.events import RecordEvent
+from clearway.common.outbox import OutboxMessage, add_to_outbox, outbox_table
+from clearway.common.topics import RECORDS
+
+metadata = MetaData()
+outbox = outbox_table(metadata)
+api_keys = api_keys_table(metadata)
+records = Table(
+    "records",
+    metadata,
+    Column("court", String(20), primary_key=True),
+    Column("event_id", String(128), primary_key=True),
+    Column("subject_id", String(64), nullable=False, index=True),
+    Column("event_type", String(20), nullable=False),
+    Column("payload_sha256", String(64), nullable=False),
+    Column("outbox_id", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("accepted_at", Float, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    event_id: str
+    court: str
+    status: Literal["accepted", "duplicate", "conflict"]
+    accepted_at: str
+
+    def answer(self) -> dict[str, str]:
+        return {"event_id": self.event_id, "court": self.court, "status": "accepted",
+                "accepted_at": self.accepted_at}
+
+
+@dataclass(frozen=True)
+class Standing:
+    event_id: str
+    court: str
+    subject_id: str
+    event_type: str
+    accepted_at: str
+    published: bool
+    partition: int | None
+    offset: int | None
+
+
+def _iso(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat()
+
+
+def _digest(payload: bytes) -> str:
+    return hashlib.sha256(payload).hexdigest()
+
+
+class IngestStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        create_schema(engine, metadata)
+
+    def accept(self, events: Sequence[RecordEvent]) -> list[Outcome]:
+        """Commit new events and their outbox rows in one transaction; repeats of an
+        event id answer as the original (or `conflict` when the content differs)."""
+        for attempt in range(3):
+            try:
+                return self._accept(events)
+            except IntegrityError:  # a concurrent request accepted one of them first
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _accept(self, events: Sequence[RecordEvent]) -> list[Outcome]:
+        now = time.time()
+        messages = [
+            OutboxMessage.of(RECORDS, e.subject_id, e, source="clearway/ingest",
+                             ce_id=f"{e.court}/{e.event_id}")
+            for e in events
+        ]
+        with self.engine.begin() as conn:
+            keys = list({(e.court, e.event_id) for e in events})
+            existing = {}
+            for i in range(0, len(keys), 500):
+                rows = conn.execute(
+                    select(records.c.court, records.c.event_id, records.c.payload_sha256,
+                           records.c.accepted_at)
+                    .where(tuple_(records.c.court, records.c.event_id).in_(keys[i:i + 500]))
+                )
+                existing.update({(r.court, r.event_id): r for r in rows})
+            outcomes: list[Outcome] = []
+            fresh: list[tuple[RecordEvent, OutboxMessage, str]] = []
+            seen: dict[tuple[str, str], str] = {}
+            for event, message in zip(events, messages):
+                key = (event.court, event.event_id)
+                digest = _digest(message.value)
+                prior = existing.get(key)
+                if prior is not None:
+                    status = "duplicate" if prior.payload_sha256 == digest else "conflict"
+                    outcomes.append(Outcome(event.event_id, event.court, status,
+                                            _iso(prior.accepted_at)))
+                elif key in seen:
+                    status = "duplicate" if seen[key] == digest else "conflict"
+                    outcomes.append(Outcome(event.event_id, event.court, status, _iso(now)))
+                else:
+                    seen[key] = digest
+                    fresh.append((event, message, digest))
+                    outcomes.append(Outcome(event.event_id, event.court, "accepted", _iso(now)))
+            ids = add_to_outbox(conn, outbox, [m for _, m, _ in fresh])
+            if fresh:
+                conn.execute(records.insert(), [
+                    {"court": e.court, "event_id": e.event_id, "subject_id": e.subject_id,
+                     "event_type": e.event_type, "payload_sha256": d, "outbox_id": oid,
+                     "accepted_at": now}
+                    for (e, _, d), oid in zip(fresh, ids)
+                ])
+        return outcomes
+
+    def standing(self, event_id: str, courts: frozenset[str] | None) -> list[Standing]:
+        stmt = (
+            select(records, outbox.c.published_at, outbox.c.partition, outbox.c.offset)
+            .join(outbox, outbox.c.id == records.c.outbox_id)
+            .where(records.c.event_id == event_id)
+        )
+        if courts is not None:
+            stmt = stmt.where(records.c.court.in_(courts))
+        with self.engine.connect() as conn:
+            return [
+                Standing(r.event_id, r.court, r.subject_id, r.event_type, _iso(r.accepted_at),
+                         r.published_at is not None, r.partition, r.offset)
+                for r in conn.execute(stmt)
+            ]
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(records)).scalar_one())

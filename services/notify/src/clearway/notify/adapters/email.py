@@ -1,0 +1,140 @@
+"""E-mail channel: one multipart/alternative message (text + HTML) over SMTP."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
+
+import aiosmtplib
+
+from clearway.notify.adapters.base import DeliveryError, Recipient
+from clearway.notify.domain.notices import RenderedNotice
+
+log = logging.getLogger(__name__)
+
+DEDUPE_HEADER = "X-Clearway-Dedupe"
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 587
+    starttls: bool = True
+    username: str | None = None
+    password: str | None = None
+    sender: str = "Clearway <notices@clearway.invalid>"
+    timeout: float = 30.0
+
+    def __repr__(self) -> str:
+        return (
+            f"SmtpSettings(host={self.host!r}, port={self.port}, starttls={self.starttls}, "
+            f"username={'<set>' if self.username else None}, password=<redacted>, "
+            f"sender={self.sender!r}, timeout={self.timeout})"
+        )
+
+
+def message_id_for(dedupe_key: str, sender: str) -> str:
+    """A Message-ID that depends only on the dedupe key and the sender's domain.
+
+    A resend after a crash carries the same Message-ID, so receiving systems (and
+    people reading their mail) can recognise it as the same message.
+    """
+    _, address = parseaddr(sender)
+    domain = address.rpartition("@")[2] or "clearway.invalid"
+    digest = hashlib.sha256(dedupe_key.encode("utf-8")).hexdigest()[:40]
+    return f"<notice.{digest}@{domain}>"
+
+
+def build_message(
+    settings: SmtpSettings, to: Recipient, notice: RenderedNotice, dedupe_key: str
+) -> EmailMessage:
+    if not to.email or not to.email.strip():
+        raise DeliveryError("recipient has no e-mail address", permanent=True)
+    message = EmailMessage()
+    message["From"] = settings.sender
+    try:
+        message["To"] = Address(addr_spec=to.email.strip())
+    except (ValueError, IndexError) as exc:
+        raise DeliveryError("recipient e-mail address is malformed", permanent=True) from exc
+    message["Subject"] = notice.subject
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    message["Message-ID"] = message_id_for(dedupe_key, settings.sender)
+    message["Auto-Submitted"] = "auto-generated"
+    message[DEDUPE_HEADER] = dedupe_key
+    message.set_content(notice.text, subtype="plain", charset="utf-8")
+    message.add_alternative(notice.html, subtype="html", charset="utf-8")
+    message["Content-Language"] = notice.language  # after set_content, which drops Content-*
+    return message
+
+
+def _classify(exc: BaseException) -> DeliveryError:
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = [r.code for r in exc.recipients]
+        permanent = bool(codes) and all(500 <= c < 600 for c in codes)
+        return DeliveryError(
+            f"SMTP recipient refused ({codes})",
+            permanent=permanent,
+            code=codes[0] if codes else None,
+        )
+    if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
+        # Our credentials, not the recipient: retrying once fixed can work.
+        return DeliveryError(
+            f"SMTP authentication failed ({exc.code})", permanent=False, code=exc.code
+        )
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        permanent = 500 <= exc.code < 600
+        return DeliveryError(f"SMTP server answered {exc.code}", permanent=permanent, code=exc.code)
+    if isinstance(exc, (aiosmtplib.SMTPTimeoutError, asyncio.TimeoutError, TimeoutError)):
+        return DeliveryError("SMTP timeout", permanent=False)
+    if isinstance(exc, (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, OSError)):
+        return DeliveryError(f"SMTP connection failed ({type(exc).__name__})", permanent=False)
+    # SMTPNotSupported (e.g. no STARTTLS) and anything else: configuration, retry later.
+    return DeliveryError(f"SMTP error ({type(exc).__name__})", permanent=False)
+
+
+class EmailChannel:
+    """Sends a notice as e-mail.
+
+    Returns the Message-ID (derived from ``dedupe_key``) as the provider message id.
+    4xx replies, timeouts and connection errors are transient; 5xx replies are
+    permanent, except an authentication failure (our credentials), which is transient.
+    """
+
+    name = "email"
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+
+    async def send(self, to: Recipient, notice: RenderedNotice, dedupe_key: str) -> str:
+        message = build_message(self.settings, to, notice, dedupe_key)
+        s = self.settings
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=s.host,
+                port=s.port,
+                username=s.username,
+                password=s.password,
+                start_tls=s.starttls,
+                timeout=s.timeout,
+            )
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+            error = _classify(exc)
+            log.warning(
+                "email delivery failed",
+                extra={
+                    "channel": self.name,
+                    "permanent": error.permanent,
+                    "code": error.code,
+                    "error": type(exc).__name__,
+                },
+            )
+            raise error from exc
+        message_id = str(message["Message-ID"])
+        log.info("email delivered", extra={"channel": self.name, "message_id": message_id})
+        return message_id

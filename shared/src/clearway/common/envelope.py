@@ -1,0 +1,76 @@
+"""CloudEvents binary-mode envelope: the event's JSON is the value, attributes are headers."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import orjson
+from pydantic import BaseModel
+
+Headers = list[tuple[str, bytes]]
+
+CE_TYPES = {
+    "RecordEvent": "org.clearway.court.record.v1",
+    "Decision": "org.clearway.eligibility.decision.v1",
+    "MotionEvent": "org.clearway.filing.motion.v1",
+    "BulkMotionEvent": "org.clearway.filing.bulk_motion.v1",
+    "DeliveryEvent": "org.clearway.notify.delivery.v1",
+}
+
+
+@dataclass(frozen=True)
+class Envelope:
+    ce_id: str
+    ce_type: str
+    ce_source: str
+    ce_time: str
+    traceparent: str | None = None
+
+
+def new_traceparent() -> str:
+    return f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
+
+
+def encode(
+    model: BaseModel,
+    *,
+    source: str,
+    ce_id: str | None = None,
+    traceparent: str | None = None,
+    time: dt.datetime | None = None,
+) -> tuple[bytes, Headers]:
+    """Serialise a contract model to (value, headers). `ce_id` defaults to a new UUID."""
+    value = orjson.dumps(model.model_dump(mode="json"))
+    when = (time or dt.datetime.now(dt.UTC)).isoformat()
+    headers: Headers = [
+        ("ce_id", (ce_id or str(uuid.uuid4())).encode()),
+        ("ce_type", CE_TYPES[type(model).__name__].encode()),
+        ("ce_source", source.encode()),
+        ("ce_specversion", b"1.0"),
+        ("ce_time", when.encode()),
+        ("content-type", b"application/json"),
+        ("traceparent", (traceparent or new_traceparent()).encode()),
+    ]
+    return value, headers
+
+
+def header(headers: Sequence[tuple[str, bytes]] | None, name: str) -> str | None:
+    for key, value in headers or ():
+        if key == name:
+            return value.decode(errors="replace") if value is not None else None
+    return None
+
+
+def read_envelope(headers: Sequence[tuple[str, bytes]] | None) -> Envelope | None:
+    ce_id, ce_type = header(headers, "ce_id"), header(headers, "ce_type")
+    if not ce_id or not ce_type:
+        return None
+    return Envelope(
+        ce_id=ce_id,
+        ce_type=ce_type,
+        ce_source=header(headers, "ce_source") or "",
+        ce_time=header(headers, "ce_time") or "",
+        traceparent=header(headers, "traceparent"),
+    )

@@ -1,0 +1,279 @@
+"""Pydantic models of every event in the interface contract (../shared/contract/README.md).
+
+Models are closed: an unknown field is a validation error, so a producer's typo never
+passes silently. Field names and values are the contract's, spelled exactly.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Literal
+
+import langcodes
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+EVENT_TYPES = ("disposition", "registration", "death", "court_order")
+LEVELS = ("felony", "misdemeanor", "infraction")
+DISPOSITIONS = ("convicted", "dismissed", "acquitted", "pending")
+SENTENCE_KINDS = ("prison", "jail", "probation", "fine", "none")
+GRANTED_RELIEFS = ("dismiss_and_seal", "reduce_to_misdemeanor", "reduce_to_infraction")
+RELIEFS = (*GRANTED_RELIEFS, "not_eligible", "needs_review")
+DECISION_RELIEFS = (*RELIEFS, "withdrawn")
+PROCEDURES = ("application", "petition")
+POLICIES = ("statewide", "dismiss-all")
+
+EventType = Literal["disposition", "registration", "death", "court_order"]
+Level = Literal["felony", "misdemeanor", "infraction"]
+CountDisposition = Literal["convicted", "dismissed", "acquitted", "pending"]
+SentenceKind = Literal["prison", "jail", "probation", "fine", "none"]
+GrantedRelief = Literal["dismiss_and_seal", "reduce_to_misdemeanor", "reduce_to_infraction"]
+DecisionRelief = Literal[
+    "dismiss_and_seal",
+    "reduce_to_misdemeanor",
+    "reduce_to_infraction",
+    "not_eligible",
+    "needs_review",
+    "withdrawn",
+]
+Procedure = Literal["application", "petition"]
+Policy = Literal["statewide", "dismiss-all"]
+
+COURT_CODE = r"^[A-Z]{2}-[A-Z0-9]{1,12}$"
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+
+
+class Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PostalAddress(Closed):
+    line1: str = Field(min_length=1, max_length=200)
+    line2: str | None = Field(default=None, max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    state: str = Field(min_length=2, max_length=50)
+    postal_code: str = Field(min_length=3, max_length=12, pattern=r"^[A-Za-z0-9 -]+$")
+
+
+class Contact(Closed):
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, description="E.164, e.g. +14155550123")
+    postal_address: PostalAddress | None = None
+    language: str | None = Field(default=None, description="BCP 47 tag, e.g. en, es, zh-Hant")
+
+    @field_validator("phone")
+    @classmethod
+    def _e164(cls, value: str | None) -> str | None:
+        if value is not None and not E164.match(value):
+            raise ValueError("must be an E.164 phone number such as +14155550123")
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _bcp47(cls, value: str | None) -> str | None:
+        if value is not None and not langcodes.tag_is_valid(value):
+            raise ValueError("must be a valid BCP 47 language tag such as en or es")
+        return value
+
+
+class Subject(Closed):
+    subject_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+    first_name: str | None = Field(default=None, min_length=1, max_length=100)
+    last_name: str | None = Field(default=None, min_length=1, max_length=100)
+    date_of_birth: dt.date | None = None
+    contact: Contact | None = None
+
+
+class Sentence(Closed):
+    kind: SentenceKind
+    end_date: dt.date | None = None
+
+
+class Facts(Closed):
+    grams: float | None = Field(default=None, ge=0)
+    plants: int | None = Field(default=None, ge=0)
+    involved_minor: bool | None = None
+    environmental_violation: bool | None = None
+
+
+class Count(Closed):
+    count: int = Field(ge=1, le=999)
+    statute: str = Field(min_length=1, max_length=80)
+    description: str | None = Field(default=None, max_length=200)
+    level: Level
+    offense_date: dt.date | None = None
+    disposition: CountDisposition
+    disposition_date: dt.date
+    sentence: Sentence | None = None
+    facts: Facts | None = None
+
+
+class Case(Closed):
+    case_number: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._/-]+$")
+    counts: list[Count] = Field(min_length=1, max_length=200)
+
+    @field_validator("counts")
+    @classmethod
+    def _unique_count_numbers(cls, counts: list[Count]) -> list[Count]:
+        numbers = [c.count for c in counts]
+        if len(numbers) != len(set(numbers)):
+            raise ValueError("count numbers must be unique within a case")
+        return counts
+
+
+class Registration(Closed):
+    statute: str = Field(min_length=1, max_length=80)
+    date: dt.date
+
+
+class Death(Closed):
+    date: dt.date
+
+
+class CourtOrder(Closed):
+    case_number: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._/-]+$")
+    count: int = Field(ge=1, le=999)
+    outcome: Literal["granted", "denied"]
+    relief: GrantedRelief
+    order_date: dt.date
+
+
+_PAYLOAD_OF = {
+    "disposition": "case",
+    "registration": "registration",
+    "death": "death",
+    "court_order": "order",
+}
+
+
+class RecordEvent(Closed):
+    """A court record event (contract section 2): what ingest accepts and publishes."""
+
+    event_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
+    event_type: EventType
+    court: str = Field(pattern=COURT_CODE, description="court code such as CA-LA")
+    occurred_at: AwareDatetime
+    subject: Subject
+    case: Case | None = None
+    registration: Registration | None = None
+    death: Death | None = None
+    order: CourtOrder | None = None
+
+    @model_validator(mode="after")
+    def _payload_matches_type(self) -> RecordEvent:
+        wanted = _PAYLOAD_OF[self.event_type]
+        for name in _PAYLOAD_OF.values():
+            present = getattr(self, name) is not None
+            if name == wanted and not present:
+                raise ValueError(f"`{name}` is required for event_type {self.event_type}")
+            if name != wanted and present:
+                raise ValueError(f"`{name}` is not allowed for event_type {self.event_type}")
+        if self.event_type == "disposition":
+            missing = [
+                f
+                for f in ("first_name", "last_name", "date_of_birth")
+                if getattr(self.subject, f) is None
+            ]
+            if missing:
+                raise ValueError(
+                    "subject." + ", subject.".join(missing) + " required for a disposition"
+                )
+        return self
+
+    @property
+    def subject_id(self) -> str:
+        return self.subject.subject_id
+
+
+class Reason(Closed):
+    code: str
+    text: str
+    citation: str
+
+
+class Decision(Closed):
+    """One version of the decision on one in-scope count (contract section 3)."""
+
+    decision_id: str
+    subject_id: str
+    court: str
+    case_number: str
+    count: int
+    statute: str
+    relief: DecisionRelief
+    procedure: Procedure | None
+    reasons: list[Reason] = Field(min_length=1)
+    policy: Policy
+    rule_pack: str
+    rule_pack_version: str
+    version: int = Field(ge=1)
+    supersedes: str | None
+    as_of: dt.date
+    decided_at: AwareDatetime
+
+    @property
+    def grants_relief(self) -> bool:
+        return self.relief in GRANTED_RELIEFS
+
+
+MotionStatus = Literal[
+    "draft", "ready", "included_in_bulk", "filed", "granted", "denied", "withdrawn"
+]
+
+
+class MotionEvent(Closed):
+    """A motion's transition on `filing.motions.v1`, keyed by subject_id. No names."""
+
+    kind: Literal["motion"] = "motion"
+    motion_id: str
+    subject_id: str
+    court: str
+    case_number: str
+    status: MotionStatus
+    counts: list[int]
+    decision_ids: list[str]
+    procedure: Procedure | None
+    document_sha256: str | None
+    bulk_motion_id: str | None = None
+    occurred_at: AwareDatetime
+
+
+class BulkMotionEvent(Closed):
+    """A bulk motion's creation or filing on `filing.motions.v1`, keyed by court."""
+
+    kind: Literal["bulk_motion"] = "bulk_motion"
+    bulk_motion_id: str
+    court: str
+    status: Literal["ready", "filed"]
+    motion_count: int
+    document_sha256: str
+    csv_sha256: str
+    occurred_at: AwareDatetime
+
+
+Channel = Literal["email", "sms", "letter"]
+DeliveryStatus = Literal["sent", "retrying", "failed", "unreachable", "opted_out"]
+
+
+class DeliveryEvent(Closed):
+    """One delivery attempt's outcome on `notify.deliveries.v1`. No contact data, no text."""
+
+    delivery_id: str
+    notice_id: str
+    subject_id: str
+    court: str
+    case_number: str
+    notice_kind: str
+    channel: Channel | None
+    status: DeliveryStatus
+    attempt: int
+    language: str
+    error: str | None = None
+    occurred_at: AwareDatetime

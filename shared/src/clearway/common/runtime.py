@@ -1,0 +1,162 @@
+"""One shape for every service process: a store, an optional outbox relay, an optional
+consumer loop, all started beside the HTTP app and stopped cleanly on SIGTERM.
+
+Connecting to the broker is retried in the background, so a service starts (and ingest
+keeps accepting) while the broker is away."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from aiokafka import AIOKafkaProducer
+from pydantic import BaseModel
+from sqlalchemy import Engine, Table
+
+from clearway.common import metrics
+from clearway.common.http import Workers
+from clearway.common.kafka import BatchConsumer, Handler, make_producer
+from clearway.common.outbox import OutboxRelay, outbox_depth
+from clearway.common.settings import ServiceSettings
+from clearway.common.topics import missing_topics
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        engine: Engine,
+        outbox: Table | None = None,
+        consumes: dict[str, type[BaseModel]] | None = None,
+        handler: Handler | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.outbox = outbox
+        self.consumes = consumes or {}
+        self.handler = handler
+        self.workers = Workers()
+        self.producer: AIOKafkaProducer | None = None
+        self.relay: OutboxRelay | None = None
+        self.consumer: BatchConsumer | None = None
+        self.connected = False
+        self._stopping = False
+        self._topics_ok_at = 0.0
+        self.workers.on_start(self._start)
+        self.workers.on_stop(self._stop)
+
+    def wake_relay(self) -> None:
+        if self.relay is not None:
+            self.relay.wake()
+
+    async def _start(self) -> None:
+        self.workers.spawn(f"{self.settings.service_name}-connect", self._connect_and_run())
+
+    async def _connect_and_run(self) -> None:
+        delay = 0.5
+        name = self.settings.service_name
+        while not self._stopping:
+            producer = make_producer(self.settings.kafka_bootstrap_servers, f"clearway-{name}")
+            try:
+                await producer.start()
+                break
+            except Exception as exc:
+                await producer.stop()
+                log.warning("broker unreachable; retrying",
+                            extra={"error": type(exc).__name__, "retry_in_s": delay})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        else:
+            return
+        self.producer = producer
+        self.connected = True
+        if self.outbox is not None:
+            self.relay = OutboxRelay(self.engine, self.outbox, producer)
+            self.workers.spawn(f"{name}-relay", self.relay.run())
+        if self.consumes and self.handler is not None:
+            await self._start_consumer()
+
+    async def _start_consumer(self) -> None:
+        assert self.producer is not None and self.handler is not None
+        delay = 0.5
+        while not self._stopping:
+            consumer = BatchConsumer(
+                bootstrap_servers=self.settings.kafka_bootstrap_servers,
+                group_id=self.settings.group_id,
+                topics=self.consumes,
+                handler=self.handler,
+                producer=self.producer,
+                client_id=f"clearway-{self.settings.service_name}",
+                session_timeout_ms=self.settings.session_timeout_ms,
+                max_records=self.settings.batch_max_records,
+            )
+            try:
+                await consumer.start()
+            except Exception as exc:
+                log.warning("consumer could not start; retrying",
+                            extra={"error": type(exc).__name__})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            self.consumer = consumer
+            self.workers.spawn(f"{self.settings.service_name}-consumer", consumer.run())
+            return
+
+    async def _stop(self) -> None:
+        self._stopping = True
+        if self.consumer is not None:
+            await self.consumer.stop()
+            # Let the loop finish its in-flight batch and commit.
+            for task in self.workers.tasks:
+                if task.get_name().endswith("-consumer"):
+                    try:
+                        await asyncio.wait_for(asyncio.shield(task), 10)
+                    except Exception:
+                        pass
+        if self.relay is not None:
+            await self.relay.drain(timeout=5.0)
+            self.relay.stop()
+        if self.producer is not None:
+            await self.producer.stop()
+
+    async def ready(self) -> dict[str, object]:
+        checks: dict[str, object] = {"broker": self.connected}
+        store_ok = await asyncio.to_thread(self._store_ok)
+        checks["store"] = store_ok
+        if self.connected and time.monotonic() - self._topics_ok_at > 5:
+            try:
+                missing = await asyncio.to_thread(
+                    missing_topics, self.settings.kafka_bootstrap_servers
+                )
+            except Exception:
+                missing = ["<broker unreachable>"]
+            checks["missing_topics"] = missing
+            if not missing:
+                self._topics_ok_at = time.monotonic()
+        topics_ok = self.connected and time.monotonic() - self._topics_ok_at <= 5
+        checks["topics"] = topics_ok
+        ok = bool(self.connected and store_ok and topics_ok)
+        if self.relay is not None:
+            checks["relay"] = self.relay.healthy
+            ok = ok and self.relay.healthy
+        if self.consumes:
+            assigned = self.consumer.assignment() if self.consumer else set()
+            checks["partitions"] = len(assigned)
+            ok = ok and bool(assigned)
+        checks["ready"] = ok
+        return checks
+
+    def _store_ok(self) -> bool:
+        try:
+            if self.outbox is not None:
+                depth, age = outbox_depth(self.engine, self.outbox)
+                metrics.OUTBOX_DEPTH.set(depth)
+                metrics.OUTBOX_OLDEST_AGE.set(age or 0)
+            else:
+                with self.engine.connect() as conn:
+                    conn.exec_driver_sql("SELECT 1")
+            return True
+        except Exception:
+            return False

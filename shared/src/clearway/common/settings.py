@@ -1,0 +1,48 @@
+"""Settings shared by every service. Each service subclasses `ServiceSettings` once,
+with its own env prefix `CLEARWAY_<NAME>_`; the broker address is `KAFKA_BOOTSTRAP_SERVERS`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service_name: str = "clearway"
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers"),
+    )
+    topic_partitions: int = Field(
+        default=12,
+        ge=1,
+        validation_alias=AliasChoices("CLEARWAY_TOPIC_PARTITIONS", "topic_partitions"),
+    )
+    data_dir: Path = Path("var")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default a SQLite file in data_dir"
+    )
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    bootstrap_api_key: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CLEARWAY_BOOTSTRAP_API_KEY", "bootstrap_api_key"),
+        description="a key with every scope for every court, created at start (dev and demo)",
+    )
+    consumer_group: str | None = None
+    session_timeout_ms: int = 6000
+    batch_max_records: int = 2000
+    log_level: str = "INFO"
+
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data_dir / f'{self.service_name}.db').resolve()}"
+
+    @property
+    def group_id(self) -> str:
+        return self.consumer_group or f"clearway-{self.service_name}"
