@@ -10,6 +10,8 @@ import json
 import re
 
 import pytest
+from typer.testing import CliRunner
+
 from clearway.common.datagen import (
     COURT_CODES,
     CSV_COLUMNS,
@@ -20,7 +22,6 @@ from clearway.common.datagen import (
 )
 from clearway.common.datagen_cli import app
 from clearway.common.events import RecordEvent
-from typer.testing import CliRunner
 
 CASES = 6_000
 

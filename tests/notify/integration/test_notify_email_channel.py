@@ -49,7 +49,9 @@ class Mailbox:
         self.data_attempts += 1
         if self.data_replies:
             return self.data_replies.pop(0)
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        self.received.append(
+            (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+        )
         return "250 2.0.0 Message accepted"
 
 
@@ -103,6 +105,7 @@ def test_the_email_adapter_is_a_channel():
     assert channel(25).name == "email"
 
 
+@pytest.mark.asyncio
 async def test_a_spanish_speaker_receives_the_email_in_spanish_as_text_and_html(mailbox):
     handler, port = mailbox
     message_id = await channel(port).send(recipient(), notice("es-MX"), "decision-42.v1.email")
@@ -132,6 +135,7 @@ async def test_a_spanish_speaker_receives_the_email_in_spanish_as_text_and_html(
     assert '<html lang="es">' in html
 
 
+@pytest.mark.asyncio
 async def test_a_resend_with_the_same_dedupe_key_carries_the_same_message_id(mailbox):
     handler, port = mailbox
     first = await channel(port).send(recipient(), notice(), "decision-42.v1.email")
@@ -142,6 +146,7 @@ async def test_a_resend_with_the_same_dedupe_key_carries_the_same_message_id(mai
     assert ids == [first, first, other]
 
 
+@pytest.mark.asyncio
 async def test_a_server_that_answers_451_twice_gives_two_transient_errors_then_accepts(mailbox):
     handler, port = mailbox
     handler.data_replies = ["451 4.3.0 Try again later", "451 4.3.0 Try again later"]
@@ -159,6 +164,7 @@ async def test_a_server_that_answers_451_twice_gives_two_transient_errors_then_a
     assert email.message_from_bytes(handler.received[0][2])["Message-ID"] == message_id
 
 
+@pytest.mark.asyncio
 async def test_a_5xx_reply_is_a_permanent_error(mailbox):
     handler, port = mailbox
     handler.data_replies = ["554 5.6.0 Message rejected"]
@@ -168,6 +174,7 @@ async def test_a_5xx_reply_is_a_permanent_error(mailbox):
     assert caught.value.code == 554
 
 
+@pytest.mark.asyncio
 async def test_a_refused_recipient_address_is_a_permanent_error(mailbox):
     handler, port = mailbox
     handler.rcpt_reply = "550 5.1.1 No such user"
@@ -177,6 +184,7 @@ async def test_a_refused_recipient_address_is_a_permanent_error(mailbox):
     assert handler.received == []
 
 
+@pytest.mark.asyncio
 async def test_a_temporarily_refused_recipient_is_a_transient_error(mailbox):
     handler, port = mailbox
     handler.rcpt_reply = "450 4.2.1 Mailbox busy"
@@ -185,12 +193,14 @@ async def test_a_temporarily_refused_recipient_is_a_transient_error(mailbox):
     assert caught.value.permanent is False
 
 
+@pytest.mark.asyncio
 async def test_a_server_that_is_not_listening_is_a_transient_error():
     with pytest.raises(DeliveryError) as caught:
         await channel(free_port()).send(recipient(), notice(), "k1")
     assert caught.value.permanent is False
 
 
+@pytest.mark.asyncio
 async def test_a_server_that_never_answers_is_a_transient_timeout():
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
@@ -205,12 +215,14 @@ async def test_a_server_that_never_answers_is_a_transient_timeout():
     assert caught.value.permanent is False
 
 
+@pytest.mark.asyncio
 async def test_a_recipient_without_an_email_address_is_a_permanent_error():
     with pytest.raises(DeliveryError) as caught:
         await channel(free_port()).send(recipient(email=None), notice(), "k1")
     assert caught.value.permanent is True
 
 
+@pytest.mark.asyncio
 async def test_errors_and_log_lines_hold_no_personal_data(mailbox, caplog):
     handler, port = mailbox
     handler.rcpt_reply = "550 5.1.1 No such user maria.lopez@example.org"

@@ -40,8 +40,11 @@ def test_there_are_catalogs_for_english_spanish_and_the_la_county_languages():
     assert {"en", "es", "zh", "ko", "vi", "tl", "hy"} <= languages
 
 
-@pytest.mark.parametrize("po_path", [p for p in PO_FILES if p.parent.parent.name != "en"],
-                         ids=lambda p: p.parent.parent.name)
+@pytest.mark.parametrize(
+    "po_path",
+    [p for p in PO_FILES if p.parent.parent.name != "en"],
+    ids=lambda p: p.parent.parent.name,
+)
 def test_every_catalog_translates_every_message_with_the_same_placeholders(po_path):
     catalog = read(po_path)
     translated = {m.id: m for m in catalog if m.id}

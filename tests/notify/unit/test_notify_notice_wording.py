@@ -124,7 +124,9 @@ def test_a_denied_order_may_name_no_relief():
 # --- every notice ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("notice_facts", every_notice(), ids=lambda f: f"{f.language}-{f.kind}-{f.reliefs[0]}")
+@pytest.mark.parametrize(
+    "notice_facts", every_notice(), ids=lambda f: f"{f.language}-{f.kind}-{f.reliefs[0]}"
+)
 def test_every_notice_in_every_language_is_complete_and_has_no_raw_placeholders(notice_facts):
     notice = render_notice(notice_facts)
     assert notice.language == notice_facts.language

@@ -15,7 +15,16 @@ def test_plain_text_and_the_accents_gsm7_has_fit_gsm7():
 
 
 def test_accents_and_scripts_outside_gsm7_need_ucs2():
-    for text in ("está", "información", "Tiếng Việt", "大麻", "대마초", "Լավ", "emoji 🙂", "“quotes”"):
+    for text in (
+        "está",
+        "información",
+        "Tiếng Việt",
+        "大麻",
+        "대마초",
+        "Լավ",
+        "emoji 🙂",
+        "“quotes”",
+    ):
         assert not fits_gsm7(text)
         assert sms_encoding(text) == "UCS-2"
 
@@ -110,7 +119,9 @@ def test_the_sms_names_the_county_when_there_is_room():
 
 def test_the_sms_leaves_the_county_out_when_the_court_name_has_none():
     rendered = render_notice(
-        NoticeFacts("order_granted", "Maria", "CA-X", "Some Court", "BA123456", ("dismiss_and_seal",), "en")
+        NoticeFacts(
+            "order_granted", "Maria", "CA-X", "Some Court", "BA123456", ("dismiss_and_seal",), "en"
+        )
     )
     assert "County" not in rendered.sms
     assert "BA123456" in rendered.sms

@@ -648,7 +648,7 @@ class _Generator:
         disposed_on = min(case.conduct + int(rng.triangular(7, 600, 60)), _LAST_DISPOSITION)
         with_offense_date = rng.random() < 0.92
         levels = [o.levels(rng) for o in offenses]
-        for i, (offense, level) in enumerate(zip(offenses, levels, strict=True)):
+        for i, level in enumerate(levels):
             if level == "infraction" and case.conduct < _INFRACTIONS_FROM:
                 levels[i] = "misdemeanor"
         felony = "felony" in levels

@@ -146,9 +146,22 @@ def _letter_date(day: dt.date, language: str) -> str:
         return format_date(day, format="long", locale="en")
 
 
+def _as_mapping(address: object) -> Mapping[str, object]:
+    """A postal address given as a dict, a pydantic model or any object with the fields."""
+    if address is None:
+        return {}
+    if isinstance(address, Mapping):
+        return address
+    dump = getattr(address, "model_dump", None)
+    if callable(dump):
+        return dict(dump())
+    keys = ("line1", "line2", "city", "state", "postal_code")
+    return {k: getattr(address, k, None) for k in keys}
+
+
 def _address_lines(to: Recipient) -> list[str]:
     name = " ".join(part.strip() for part in (to.first_name, to.last_name) if part and part.strip())
-    address: Mapping[str, str | None] = to.postal_address or {}
+    address = _as_mapping(to.postal_address)
 
     def field(key: str) -> str:
         value = address.get(key)

@@ -1,0 +1,219 @@
+"""The letter adapter: a PDF in the daily print batch folder, read back with pypdf."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import stat
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from clearway.notify.adapters.base import Channel, DeliveryError, Recipient
+from clearway.notify.adapters.letter import (
+    LetterChannel,
+    LetterSettings,
+    batch_file_name,
+    find_unicode_font,
+)
+from clearway.notify.domain.notices import NoticeFacts, render_notice
+
+DAY = dt.date(2025, 11, 25)
+RETURN_ADDRESS = ("Clearway Notices", "PO Box 54321", "Los Angeles CA 90054")
+ADDRESS = {
+    "line1": "1234 W Sunset Blvd",
+    "line2": "Apt 5",
+    "city": "Los Angeles",
+    "state": "CA",
+    "postal_code": "90026",
+}
+unicode_font = pytest.mark.skipif(find_unicode_font() is None, reason="no DejaVuSans.ttf here")
+
+
+def recipient(**changes) -> Recipient:
+    values = dict(
+        subject_id="CII-0001",
+        first_name="Maria",
+        last_name="Lopez",
+        email=None,
+        phone=None,
+        postal_address=ADDRESS,
+    )
+    values.update(changes)
+    return Recipient(**values)
+
+
+def notice(language: str = "en", kind: str = "order_granted"):
+    return render_notice(
+        NoticeFacts(
+            kind=kind,  # type: ignore[arg-type]
+            first_name="Maria",
+            court="CA-LA",
+            court_name="Superior Court of California, County of Los Angeles",
+            case_number="BA123456",
+            reliefs=("dismiss_and_seal",),
+            language=language,
+        )
+    )
+
+
+def channel(tmp_path: Path, day: dt.date = DAY, fonts=None) -> LetterChannel:
+    settings = LetterSettings(letters_dir=tmp_path, return_address=RETURN_ADDRESS, fonts=fonts)
+    return LetterChannel(settings, today=lambda: day)
+
+
+def pdf_text(path: Path) -> str:
+    reader = PdfReader(io.BytesIO(path.read_bytes()))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_the_letter_adapter_is_a_channel(tmp_path):
+    assert isinstance(channel(tmp_path), Channel)
+    assert channel(tmp_path).name == "letter"
+
+
+@pytest.mark.asyncio
+async def test_the_letter_pdf_holds_the_return_address_the_address_block_the_date_and_the_notice(
+    tmp_path,
+):
+    the_notice = notice()
+    letter_id = await channel(tmp_path).send(recipient(), the_notice, "decision-42.v1.letter")
+    text = pdf_text(tmp_path / letter_id)
+
+    for line in RETURN_ADDRESS:
+        assert line in text
+    lines = [line.strip() for line in text.splitlines()]
+    block = lines.index("Maria Lopez")
+    assert lines[block : block + 4] == [
+        "Maria Lopez",
+        "1234 W Sunset Blvd",
+        "Apt 5",
+        "Los Angeles CA 90026",
+    ]
+    assert "November 25, 2025" in text
+    assert the_notice.subject in flat(text)
+    for paragraph in the_notice.text.split("\n"):
+        assert flat(paragraph) in flat(text)
+
+
+@pytest.mark.asyncio
+async def test_the_letter_goes_into_the_daily_batch_folder_named_by_the_dedupe_key(tmp_path):
+    letter_id = await channel(tmp_path).send(recipient(), notice(), "decision-42.v1.letter")
+    assert letter_id == "2025-11-25/decision-42.v1.letter.pdf"
+    assert (tmp_path / "2025-11-25" / "decision-42.v1.letter.pdf").is_file()
+
+
+@pytest.mark.asyncio
+async def test_a_dedupe_key_that_is_not_a_safe_file_name_gets_a_safe_unique_one(tmp_path):
+    letter_id = await channel(tmp_path).send(recipient(), notice(), "decision/42:letter")
+    assert letter_id == f"2025-11-25/{batch_file_name('decision/42:letter')}"
+    assert "/" not in batch_file_name("decision/42:letter")
+    assert batch_file_name("a:b") != batch_file_name("a_b")
+    assert batch_file_name("../../etc/passwd").startswith("etc_passwd-")
+
+
+@pytest.mark.asyncio
+async def test_sending_the_same_key_again_keeps_one_letter_even_on_a_later_day(tmp_path):
+    first = await channel(tmp_path, DAY).send(recipient(), notice(), "decision-42.v1.letter")
+    written = (tmp_path / first).read_bytes()
+    again = await channel(tmp_path, DAY).send(recipient(), notice(), "decision-42.v1.letter")
+    next_day = await channel(tmp_path, DAY + dt.timedelta(days=1)).send(
+        recipient(), notice(), "decision-42.v1.letter"
+    )
+    assert first == again == next_day
+    assert (tmp_path / first).read_bytes() == written
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.pdf")) == [first]
+
+
+@pytest.mark.asyncio
+async def test_the_same_letter_renders_to_the_same_bytes(tmp_path):
+    a = await channel(tmp_path / "a").send(recipient(), notice("es"), "k1")
+    b = await channel(tmp_path / "b").send(recipient(), notice("es"), "k1")
+    assert (tmp_path / "a" / a).read_bytes() == (tmp_path / "b" / b).read_bytes()
+
+
+@pytest.mark.asyncio
+async def test_no_temporary_files_are_left_and_the_letter_is_not_world_readable(tmp_path):
+    letter_id = await channel(tmp_path).send(recipient(), notice(), "k1")
+    assert [p.name for p in (tmp_path / "2025-11-25").iterdir()] == ["k1.pdf"]
+    assert not (tmp_path / letter_id).stat().st_mode & stat.S_IROTH
+
+
+@pytest.mark.asyncio
+async def test_a_spanish_letter_is_printed_in_spanish(tmp_path):
+    letter_id = await channel(tmp_path).send(recipient(), notice("es"), "k1")
+    text = flat(pdf_text(tmp_path / letter_id))
+    assert "El tribunal desestimó su condena y selló su expediente." in text
+    assert "25 de noviembre de 2025" in text
+
+
+@pytest.mark.asyncio
+async def test_a_spanish_letter_prints_in_spanish_with_the_core_font_alone(tmp_path):
+    letter_id = await channel(tmp_path, fonts=()).send(recipient(), notice("es"), "k1")
+    assert "Usted no tiene que hacer nada." in flat(pdf_text(tmp_path / letter_id))
+
+
+@unicode_font
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("hy", "Դատարանը կարճել է Ձեր դատվածությունը"), ("vi", "Tòa án đã bác bỏ bản án")],
+)
+@pytest.mark.asyncio
+async def test_armenian_and_vietnamese_letters_use_the_unicode_font(tmp_path, language, expected):
+    letter_id = await channel(tmp_path).send(recipient(), notice(language), "k1")
+    assert expected in flat(pdf_text(tmp_path / letter_id))
+
+
+@pytest.mark.parametrize("language", ["zh", "ko"])
+@pytest.mark.asyncio
+async def test_a_language_no_font_can_print_falls_back_to_the_english_letter(tmp_path, language):
+    letter_id = await channel(tmp_path).send(recipient(), notice(language), "k1")
+    text = flat(pdf_text(tmp_path / letter_id))
+    assert "The court dismissed your conviction and sealed your record." in text
+    assert "November 25, 2025" in text
+
+
+@pytest.mark.asyncio
+async def test_without_a_unicode_font_a_vietnamese_letter_falls_back_to_english(tmp_path):
+    letter_id = await channel(tmp_path, fonts=()).send(recipient(), notice("vi"), "k1")
+    assert "You do not need to do anything." in flat(pdf_text(tmp_path / letter_id))
+
+
+@pytest.mark.asyncio
+async def test_a_name_the_font_cannot_show_is_printed_without_accents(tmp_path):
+    person = recipient(first_name="Thị", last_name="Nguyễn")
+    letter_id = await channel(tmp_path, fonts=()).send(person, notice(), "k1")
+    assert "Thi Nguyen" in pdf_text(tmp_path / letter_id)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"postal_address": None},
+        {"postal_address": {**ADDRESS, "city": ""}},
+        {"postal_address": {"line1": "1 Main St"}},
+        {"first_name": "", "last_name": " "},
+    ],
+)
+@pytest.mark.asyncio
+async def test_a_recipient_without_a_name_or_full_postal_address_is_a_permanent_error(
+    tmp_path, changes
+):
+    with pytest.raises(DeliveryError) as caught:
+        await channel(tmp_path).send(recipient(**changes), notice(), "k1")
+    assert caught.value.permanent is True
+    assert not list(tmp_path.rglob("*.pdf"))
+
+
+@pytest.mark.asyncio
+async def test_a_postal_address_given_as_an_object_with_fields_is_accepted(tmp_path):
+    from types import SimpleNamespace
+
+    person = recipient(postal_address=SimpleNamespace(**ADDRESS))
+    letter_id = await channel(tmp_path).send(person, notice(), "k1")
+    assert "Los Angeles CA 90026" in pdf_text(tmp_path / letter_id)
