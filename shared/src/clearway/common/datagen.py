@@ -739,6 +739,9 @@ class _Generator:
             facts["grams"] = round(rng.uniform(low, high), 1) if rng.random() < 0.9 else None
         if rng.random() < 0.7:
             facts["involved_minor"] = rng.random() < 0.03
+        if all(value is None for value in facts.values()):  # no fact known: no facts at all
+            low, high = offense.grams or (0.5, 100)
+            facts["grams"] = round(rng.uniform(low, high), 1)
         return facts
 
 

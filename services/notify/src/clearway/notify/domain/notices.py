@@ -48,7 +48,7 @@ RELIEFS: tuple[str, ...] = ("dismiss_and_seal", "reduce_to_misdemeanor", "reduce
 SMS_ACCENT_FOLDING = frozenset({"en", "es", "tl"})
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext marker name extractors look for
+def N_(message: str) -> str:  # the gettext marker name extractors look for
     """Mark a string for extraction into the catalog; translation happens at render time."""
     return message
 
