@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from clearway.eligibility.domain.offenses import (
     PC290_REGISTRABLE,
     SUPER_STRIKES,
@@ -208,9 +209,7 @@ def test_pc_288a_is_pc290_registrable() -> None:
     assert is_pc290_registrable(statute("PC288A"))
 
 
-@pytest.mark.parametrize(
-    "section", ["288.2", "288.3", "288.4", "288.5", "288.6", "288.7"]
-)
+@pytest.mark.parametrize("section", ["288.2", "288.3", "288.4", "288.5", "288.6", "288.7"])
 def test_the_pc_288_2_to_288_7_range_is_pc290_registrable(section: str) -> None:
     assert is_pc290_registrable(Statute("PC", section))
 

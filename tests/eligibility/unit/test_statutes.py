@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from clearway.eligibility.domain.statutes import (
     LETTERED_SECTIONS,
     PROP64_SECTIONS,
@@ -9,8 +12,6 @@ from clearway.eligibility.domain.statutes import (
     mentions_prop64_section,
     parse_statute,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 SPELLINGS = [
     # The contract's examples.
@@ -286,9 +287,7 @@ def random_case(draw: st.DrawFn, text: str) -> str:
 
 spaces = st.sampled_from(["", " ", "  ", "\t"])
 descriptions = st.one_of(
-    st.sampled_from(
-        [" POSSESS FOR SALE", "-CULTIVATE CANNABIS", " - POSS MJ", ", FELONY", " - M"]
-    ),
+    st.sampled_from([" POSSESS FOR SALE", "-CULTIVATE CANNABIS", " - POSS MJ", ", FELONY", " - M"]),
     st.tuples(
         st.sampled_from([" ", "-", " - ", ", "]),
         # A lone letter right after a cannabis section is ambiguous (tested above).
@@ -303,11 +302,7 @@ def can_glue_first_subsection(statute: Statute) -> bool:
         return False
     first = statute.subsections[0]
     lettered = LETTERED_SECTIONS.get(statute.code, frozenset())
-    return (
-        len(first) == 1
-        and first.isalpha()
-        and statute.base_section + first not in lettered
-    )
+    return len(first) == 1 and first.isalpha() and statute.base_section + first not in lettered
 
 
 @st.composite

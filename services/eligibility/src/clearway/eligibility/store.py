@@ -17,7 +17,6 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    distinct,
     select,
     tuple_,
 )
@@ -87,7 +86,7 @@ class EligibilityStore:
     def all_subjects(self) -> list[str]:
         with self.engine.connect() as conn:
             return [r[0] for r in conn.execute(
-                select(distinct(subject_events.c.subject_id)).order_by(subject_events.c.subject_id))]
+                select(subject_events.c.subject_id).distinct().order_by(subject_events.c.subject_id))]
 
     def _record_new(self, conn: Connection, events: Sequence[RecordEvent]) -> list[RecordEvent]:
         unique: dict[tuple[str, str], RecordEvent] = {}
@@ -186,7 +185,7 @@ class EligibilityStore:
     def subjects_in_court(self, court: str) -> list[str]:
         with self.engine.connect() as conn:
             return [r[0] for r in conn.execute(
-                select(distinct(decisions.c.subject_id)).where(decisions.c.court == court))]
+                select(decisions.c.subject_id).distinct().where(decisions.c.court == court))]
 
     def decisions_and_histories(self, subject_ids: Sequence[str]
                                 ) -> Iterable[tuple[History, list[Decision]]]:

@@ -36,8 +36,7 @@ class _Entry:
             return False
         if self.family:
             if not (
-                statute.section == entry.section
-                or statute.section.startswith(entry.section + ".")
+                statute.section == entry.section or statute.section.startswith(entry.section + ".")
             ):
                 return False
         elif statute.section != entry.section:

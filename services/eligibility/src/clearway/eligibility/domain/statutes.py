@@ -124,8 +124,7 @@ _CODE_ALIASES: dict[str, str] = {
 }
 _FLAGS = re.IGNORECASE | re.ASCII | re.VERBOSE | re.DOTALL
 _CODE_RES = {
-    code: re.compile(rf"(?:{alias})(?:\s*CODE)?", _FLAGS)
-    for code, alias in _CODE_ALIASES.items()
+    code: re.compile(rf"(?:{alias})(?:\s*CODE)?", _FLAGS) for code, alias in _CODE_ALIASES.items()
 }
 _ANY_CODE = "|".join(f"(?:{rx.pattern})" for rx in _CODE_RES.values())
 

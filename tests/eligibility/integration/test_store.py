@@ -1,0 +1,80 @@
+"""The eligibility store on SQLite and PostgreSQL: history, idempotency, versions, outbox."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from clearway.common.db import make_engine
+from clearway.common.events import RecordEvent
+from clearway.eligibility.store import EligibilityStore, outbox
+
+NOW = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.timezone.utc)
+
+
+def disposition(event_id: str, statute: str, disposition_date: str, level: str = "felony",
+                case_number: str = "BA100", occurred_at: str = "2024-01-01T00:00:00Z",
+                disposition: str = "convicted") -> RecordEvent:
+    return RecordEvent.model_validate({
+        "event_id": event_id, "event_type": "disposition", "court": "CA-SF",
+        "occurred_at": occurred_at,
+        "subject": {"subject_id": "S1", "first_name": "Lena", "last_name": "Park",
+                    "date_of_birth": "1970-03-03"},
+        "case": {"case_number": case_number, "counts": [{
+            "count": 1, "statute": statute, "level": level, "disposition": disposition,
+            "disposition_date": disposition_date}]},
+    })
+
+
+def outbox_rows(store: EligibilityStore) -> int:
+    with store.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(outbox)).scalar_one()
+
+
+def test_a_felony_11360_is_reduced_then_superseded_by_an_earlier_murder_conviction(
+        database_url: str) -> None:
+    store = EligibilityStore(make_engine(database_url), {})
+    (first,) = store.process([disposition("e1", "HS 11360(a)", "2010-05-01")], NOW)
+    assert (first.relief, first.version, first.supersedes) == ("reduce_to_misdemeanor", 1, None)
+
+    murder = disposition("e2", "PC 187(a)", "1995-01-01", case_number="BA050")
+    (second,) = store.process([murder], NOW)
+    assert second.relief == "not_eligible"
+    assert second.version == 2 and second.supersedes == first.decision_id
+    assert [r.code for r in second.reasons] == ["PRIOR_SUPER_STRIKE"]
+    assert store.current_decisions("S1") == [second]
+
+
+def test_redelivered_events_publish_nothing_new(database_url: str) -> None:
+    store = EligibilityStore(make_engine(database_url), {})
+    events = [disposition("e1", "HS 11359", "2010-05-01")]
+    assert len(store.process(events, NOW)) == 1
+    assert store.process(events, NOW) == []
+    assert store.process(events + events, NOW) == []
+    assert outbox_rows(store) == 1
+
+
+def test_a_correction_taking_the_count_out_of_scope_publishes_a_withdrawn_version(
+        database_url: str) -> None:
+    store = EligibilityStore(make_engine(database_url), {})
+    store.process([disposition("e1", "HS 11359", "2010-05-01")], NOW)
+    correction = disposition("e2", "HS 11359", "2010-05-01", disposition="dismissed",
+                             occurred_at="2024-02-01T00:00:00Z")
+    (withdrawn,) = store.process([correction], NOW)
+    assert withdrawn.relief == "withdrawn" and withdrawn.procedure is None
+    assert withdrawn.version == 2
+    assert store.current_decisions("S1") == []
+
+
+def test_recompute_with_nothing_changed_publishes_nothing(database_url: str) -> None:
+    store = EligibilityStore(make_engine(database_url), {})
+    store.process([disposition("e1", "HS 11357(a)", "2012-05-01")], NOW)
+    assert store.recompute(store.all_subjects(), NOW) == []
+
+
+def test_a_new_policy_table_recomputes_into_new_versions(database_url: str) -> None:
+    engine = make_engine(database_url)
+    EligibilityStore(engine, {}).process([disposition("e1", "HS 11359", "2010-05-01")], NOW)
+    changed = EligibilityStore(engine, {"CA-SF": "dismiss-all"}).recompute(["S1"], NOW)
+    assert [(d.relief, d.policy, d.version) for d in changed] == [
+        ("dismiss_and_seal", "dismiss-all", 2)]
