@@ -204,6 +204,12 @@ def corrected(event: RecordEvent, *counts: dict[str, Any], later_by: int = 60) -
     )
 
 
+def case_of(event: RecordEvent) -> str:
+    """The case number of a `disposition` event."""
+    assert event.case is not None
+    return event.case.case_number
+
+
 def history_of(events: Iterable[RecordEvent], subject_id: str = PERSON.subject_id) -> History:
     return History.from_events(subject_id, list(events))
 

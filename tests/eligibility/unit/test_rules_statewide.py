@@ -10,13 +10,13 @@ from collections.abc import Callable
 from random import Random
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from clearway.common.events import RELIEFS, RecordEvent
 from clearway.eligibility.domain.rules import decide
 from clearway.eligibility.domain.statutes import mentions_prop64_section, parse_statute
 from clearway.eligibility.domain.versions import changes
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from tests.eligibility.unit.builders import (
     AS_OF,
     GRANTED,
@@ -27,6 +27,7 @@ from tests.eligibility.unit.builders import (
     aged,
     at,
     born,
+    case_of,
     conviction,
     count,
     court_order,
@@ -50,7 +51,7 @@ DISQUALIFIABLE = ("HS 11358", "HS 11359", "HS 11360")
 def test_a_convicted_prop64_count_gets_exactly_one_decision(statute: str) -> None:
     event = disposition(count(statute))
     outcomes = decide_all(event)
-    assert keys(outcomes) == {("CA-SF", event.case.case_number, 1)}
+    assert keys(outcomes) == {("CA-SF", case_of(event), 1)}
     assert outcomes[0].policy == "statewide"
 
 
@@ -67,14 +68,14 @@ def test_a_conviction_outside_hs_11357_to_11360_gets_no_decision(statute: str) -
 
 def test_only_the_cannabis_count_of_a_case_with_a_burglary_count_is_decided() -> None:
     event = disposition(count("HS 11359", n=1), count("PC 459", n=2))
-    assert keys(decide_all(event)) == {("CA-SF", event.case.case_number, 1)}
+    assert keys(decide_all(event)) == {("CA-SF", case_of(event), 1)}
 
 
 def test_a_murder_conviction_gets_no_decision_but_still_counts_as_a_prior() -> None:
     murder = disposition(conviction("PC 187", D(2001, 1, 1)))
     target = disposition(count("HS 11359"))
     outcomes = decide_all(murder, target)
-    assert keys(outcomes) == {("CA-SF", target.case.case_number, 1)}
+    assert keys(outcomes) == {("CA-SF", case_of(target), 1)}
     assert outcomes[0].relief == "not_eligible"
     assert "PRIOR_SUPER_STRIKE" in outcomes[0].reason_codes
 
@@ -83,7 +84,7 @@ def test_death_and_court_order_events_do_not_create_decisions() -> None:
     target = disposition(count("HS 11359", level="misdemeanor"))
     alone = decide_all(target)
     with_more = decide_all(target, death(D(2020, 1, 1)),
-                           court_order(target.case.case_number, relief="dismiss_and_seal"))
+                           court_order(case_of(target), relief="dismiss_and_seal"))
     assert with_more == alone
 
 
@@ -786,6 +787,19 @@ def test_decide_never_raises_and_does_not_depend_on_the_order_of_events(
     assert len(published) == len(first)
 
 
+def test_events_sharing_an_event_id_in_two_courts_decide_the_same_in_either_order() -> None:
+    # event_id is only "unique per court" (section 2): these are two different events.
+    # The two court records disagree on the date of birth (17 or 22 at the conduct).
+    same_time = at(50_000)
+    la_case = disposition(count("HS 11357", level="misdemeanor", offense_date=D(2012, 1, 1)),
+                          court="CA-LA", event_id="evt-1", occurred_at=same_time,
+                          person=born(D(1990, 1, 1)))
+    sf_case = disposition(count("HS 11357", level="misdemeanor", offense_date=D(2012, 1, 1)),
+                          court="CA-SF", event_id="evt-1", occurred_at=same_time,
+                          person=born(D(1995, 1, 1)))
+    assert decide_all(la_case, sf_case) == decide_all(sf_case, la_case)
+
+
 def test_the_same_event_delivered_twice_decides_the_same_as_once() -> None:
     event = disposition(count("HS 11359"))
     assert decide_all(event, event) == decide_all(event)
@@ -794,7 +808,7 @@ def test_the_same_event_delivered_twice_decides_the_same_as_once() -> None:
 def test_outcomes_list_every_in_scope_count_of_every_case() -> None:
     events = [disposition(count("HS 11357", n=1), count("HS 11358", n=2), count("PC 459", n=3)),
               disposition(count("HS 11359", n=1), count("HS 11360", n=4))]
-    expected = {(e.court, e.case.case_number, n)
+    expected = {(e.court, case_of(e), n)
                 for e, ns in zip(events, [(1, 2), (1, 4)], strict=True) for n in ns}
     assert keys(decide_all(*events)) == expected
 

@@ -101,13 +101,6 @@ def add_to_outbox(conn: Connection, table: Table, messages: Sequence[OutboxMessa
     if not messages:
         return []
     now = time.time()
-    ids = []
-    # One INSERT ... RETURNING per row keeps ids in order on every backend; executemany
-    # with RETURNING ordering is not guaranteed everywhere.
-    if conn.dialect.name == "sqlite" or len(messages) < 50:
-        for message in messages:
-            ids.append(conn.execute(table.insert().values(message.row(now))).inserted_primary_key[0])
-        return ids
     result = conn.execute(
         table.insert().returning(table.c.id, sort_by_parameter_order=True),
         [m.row(now) for m in messages],

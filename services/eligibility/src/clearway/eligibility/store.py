@@ -60,6 +60,13 @@ decisions = Table(
 CHUNK = 400
 
 
+def _without_contact(event: RecordEvent) -> RecordEvent:
+    """Eligibility needs no contact details: they are not kept in its store."""
+    if event.subject.contact is None:
+        return event
+    return event.model_copy(update={"subject": event.subject.model_copy(update={"contact": None})})
+
+
 class EligibilityStore:
     def __init__(self, engine: Engine, policy_table: dict[str, str]) -> None:
         self.engine = engine
@@ -72,7 +79,7 @@ class EligibilityStore:
         with self.engine.begin() as conn:
             fresh = self._record_new(conn, events)
             touched = sorted({e.subject_id for e in fresh})
-            return self._redecide(conn, touched, now)
+            return self._redecide(conn, touched, now, fresh)
 
     def load_events(self, events: Sequence[RecordEvent]) -> int:
         """Add events to histories without deciding (replaying the topic)."""
@@ -104,17 +111,17 @@ class EligibilityStore:
                                               for e in fresh])
             conn.execute(subject_events.insert(), [
                 {"subject_id": e.subject_id, "court": e.court, "event_id": e.event_id,
-                 "payload": orjson.dumps(e.model_dump(mode="json"))}
+                 "payload": orjson.dumps(_without_contact(e).model_dump(mode="json"))}
                 for e in fresh
             ])
         return fresh
 
-    def _redecide(self, conn: Connection, subject_ids: Sequence[str],
-                  now: dt.datetime) -> list[Decision]:
+    def _redecide(self, conn: Connection, subject_ids: Sequence[str], now: dt.datetime,
+                  known: Sequence[RecordEvent] = ()) -> list[Decision]:
         published: list[Decision] = []
         for i in range(0, len(subject_ids), CHUNK):
             chunk = subject_ids[i:i + CHUNK]
-            histories = self._events_of(conn, chunk)
+            histories = self._events_of(conn, chunk, known)
             currents = self._currents_of(conn, chunk)
             for subject_id in chunk:
                 history = History.from_events(subject_id, histories.get(subject_id, []))
@@ -136,12 +143,19 @@ class EligibilityStore:
         return published
 
     @staticmethod
-    def _events_of(conn: Connection, subject_ids: Iterable[str]) -> dict[str, list[RecordEvent]]:
+    def _events_of(conn: Connection, subject_ids: Iterable[str],
+                   known: Sequence[RecordEvent] = ()) -> dict[str, list[RecordEvent]]:
+        """Each person's stored events; `known` ones (just consumed) are not parsed again."""
+        parsed = {(e.court, e.event_id): e for e in known}
         out: dict[str, list[RecordEvent]] = defaultdict(list)
-        rows = conn.execute(select(subject_events.c.subject_id, subject_events.c.payload)
+        rows = conn.execute(select(subject_events.c.subject_id, subject_events.c.court,
+                                   subject_events.c.event_id, subject_events.c.payload)
                             .where(subject_events.c.subject_id.in_(list(subject_ids))))
         for row in rows:
-            out[row.subject_id].append(RecordEvent.model_validate(orjson.loads(row.payload)))
+            event = parsed.get((row.court, row.event_id))
+            if event is None:
+                event = RecordEvent.model_validate(orjson.loads(row.payload))
+            out[row.subject_id].append(event)
         return out
 
     @staticmethod

@@ -1,11 +1,18 @@
+"""Notify's settings: `CLEARWAY_NOTIFY_*` environment variables (listed in the README)."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from clearway.common.settings import ServiceSettings
+from clearway.notify.adapters.letter import FontSpec
+
+
+def split_list(value: str) -> tuple[str, ...]:
+    """'a | b|c' -> ('a', 'b', 'c'); empty items are dropped."""
+    return tuple(part.strip() for part in value.split("|") if part.strip())
 
 
 class NotifySettings(ServiceSettings):
@@ -13,23 +20,77 @@ class NotifySettings(ServiceSettings):
 
     service_name: str = "notify"
     http_port: int = 8004
+
+    # e-mail
     smtp_host: str | None = Field(default=None, description="no host: email is not offered")
     smtp_port: int = 587
-    smtp_starttls: bool = False
+    smtp_starttls: bool | None = Field(
+        default=None,
+        description="true: require STARTTLS; false: never; unset: use it when the server offers it",
+    )
     smtp_username: str | None = None
-    smtp_password: str | None = None
+    smtp_password: SecretStr | None = None
     smtp_sender: str = "Clearway <notices@clearway.invalid>"
     smtp_timeout: float = 15.0
+
+    # text messages
     sms_base_url: str | None = Field(default=None, description="no URL: SMS is not offered")
     sms_account_sid: str = "AC-dev"
-    sms_auth_token: str = "dev-token"
+    sms_auth_token: SecretStr = SecretStr("dev-token")
     sms_from_number: str = "+15550100000"
+    sms_timeout: float = 15.0
+    sms_provider_dedupes: bool = Field(
+        default=True,
+        description="the provider honours Idempotency-Key, so an interrupted send may be retried",
+    )
+
+    # letters
     letters_dir: Path | None = None
-    max_attempts: int = 6
-    retry_base_seconds: float = 2.0
-    retry_max_seconds: float = 600.0
-    contact_wait_seconds: float = 120.0
-    dispatch_interval_seconds: float = 0.5
+    letter_return_address: str = Field(
+        default="Clearway|P.O. Box 0000|Los Angeles CA 90000",
+        description="sender block printed top left, lines separated by '|'",
+    )
+    letter_fonts: str = Field(
+        default="",
+        description="Unicode TrueType fonts to try, '|' separated, 'path#face' for a "
+        "collection; empty: DejaVuSans from the usual system folders",
+    )
+
+    # delivery
+    max_attempts: int = Field(default=6, ge=1)
+    retry_base_seconds: float = Field(default=2.0, gt=0)
+    retry_max_seconds: float = Field(default=600.0, gt=0)
+    send_concurrency: int = Field(default=4, ge=1, le=64)
+    send_timeout_seconds: float = Field(default=60.0, gt=0)
+    sending_lease_seconds: float = Field(
+        default=120.0,
+        description="after this long a `sending` row whose process died is recovered",
+    )
+    plan_delay_seconds: float = Field(
+        default=2.0, ge=0,
+        description="a new notice waits this long, so a death recorded at the same time wins",
+    )
+    contact_wait_seconds: float = Field(
+        default=120.0, ge=0,
+        description="how long a notice waits for the person's court record before unreachable",
+    )
+    dispatch_interval_seconds: float = Field(default=0.5, gt=0)
+
+    @model_validator(mode="after")
+    def _lease_outlives_a_send(self) -> NotifySettings:
+        if self.sending_lease_seconds <= self.send_timeout_seconds:
+            raise ValueError("sending_lease_seconds must be longer than send_timeout_seconds")
+        return self
 
     def letters_path(self) -> Path:
         return self.letters_dir or self.data_dir / "letters"
+
+    def return_address(self) -> tuple[str, ...]:
+        return split_list(self.letter_return_address)
+
+    def fonts(self) -> tuple[FontSpec, ...] | None:
+        specs = []
+        for item in split_list(self.letter_fonts):
+            path, _, face = item.rpartition("#") if "#" in item else (item, "", "0")
+            specs.append(FontSpec(Path(path).expanduser(), int(face or 0)))
+        return tuple(specs) or None

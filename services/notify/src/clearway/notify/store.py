@@ -1,16 +1,31 @@
-"""The notify store: contact details (from court.records.v1), deaths, opt-outs, notices and
-every delivery with its dedupe key, and the outbox to notify.deliveries.v1.
+"""The notify store: contact details (from court.records.v1), deaths, opt-outs, the latest
+decision of each count, notices, every delivery with its dedupe key, and the outbox to
+notify.deliveries.v1.
 
-A notice is keyed by what it is about (relief granted for a case; a court order), a
-delivery by (notice, channel); both keys are unique, so a redelivered decision or order
-never creates a second notice or a second delivery."""
+Keys that make notices exactly-once:
+- a notice is keyed by what it is about: `relief_granted|<subject>|<court>|<case>` (one
+  "your conviction is being cleared" notice per case, whatever the decision versions)
+  and `order_<outcome>|<subject>|<court>|<case>|<order_date>` (one per court ruling day);
+- a delivery is keyed by (notice, channel), unique, and its id is derived from that key;
+  the id is the dedupe key handed to the channel (Message-ID, Idempotency-Key, letter
+  file name).
+A redelivered decision, record or order therefore never creates a second notice or a
+second delivery. Every delivery outcome is committed together with its
+notify.deliveries.v1 message (outbox) in one transaction.
+
+Delivery states: pending -> sending -> sent | retrying | failed; also opted_out and
+suppressed (a death). A `sending` row carries a stage: `started` (nothing handed to the
+provider yet) or `handover` (an e-mail whose DATA has begun: from here the provider may
+have it) and a lease; see `recover_stale`.
+"""
 from __future__ import annotations
 
 import datetime as dt
 import time
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 from sqlalchemy import (
@@ -18,22 +33,23 @@ from sqlalchemy import (
     Connection,
     Engine,
     Float,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
     String,
     Table,
+    UniqueConstraint,
     and_,
-    delete,
     func,
-    or_,
     select,
+    tuple_,
     update,
 )
 
 from clearway.common.auth import api_keys_table
 from clearway.common.db import create_schema
-from clearway.common.events import Decision, DeliveryEvent, RecordEvent
+from clearway.common.events import GRANTED_RELIEFS, Decision, DeliveryEvent, RecordEvent
 from clearway.common.outbox import OutboxMessage, add_to_outbox, outbox_table
 from clearway.common.topics import DELIVERIES
 
@@ -45,11 +61,17 @@ contacts = Table(
     Column("subject_id", String(64), primary_key=True),
     Column("first_name", String(100), nullable=True),
     Column("last_name", String(100), nullable=True),
+    Column("names_at", Float, nullable=True),  # occurred_at (epoch) of the names kept
     Column("email", String(320), nullable=True),
     Column("phone", String(20), nullable=True),
     Column("postal_address", LargeBinary, nullable=True),
     Column("language", String(35), nullable=True),
-    Column("as_of", String(40), nullable=False),
+    Column("contact_at", Float, nullable=True),  # occurred_at (epoch) of the contact kept
+)
+subject_courts = Table(
+    "subject_courts", metadata,
+    Column("subject_id", String(64), primary_key=True),
+    Column("court", String(20), primary_key=True),
 )
 deaths = Table(
     "deaths", metadata,
@@ -60,6 +82,16 @@ processed = Table(
     "processed_records", metadata,
     Column("court", String(20), primary_key=True),
     Column("event_id", String(128), primary_key=True),
+)
+count_decisions = Table(
+    "count_decisions", metadata,
+    Column("subject_id", String(64), primary_key=True),
+    Column("court", String(20), primary_key=True),
+    Column("case_number", String(40), primary_key=True),
+    Column("count", Integer, primary_key=True),
+    Column("decision_id", String(100), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("relief", String(30), nullable=False),
 )
 opt_outs = Table(
     "opt_outs", metadata,
@@ -77,29 +109,48 @@ notices = Table(
     Column("kind", String(20), nullable=False),
     Column("reliefs", String(200), nullable=False),
     Column("source_id", String(200), nullable=False),
-    Column("state", String(20), nullable=False, index=True),
+    # pending | planned | unreachable | suppressed | withdrawn
+    Column("state", String(20), nullable=False),
+    Column("not_before", Float, nullable=False),
     Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_notices_state", "state", "not_before"),
 )
 deliveries = Table(
     "deliveries", metadata,
     Column("delivery_id", String(36), primary_key=True),
-    Column("notice_id", String(36), nullable=False, index=True),
+    Column("dedupe_key", String(320), nullable=False, unique=True),
+    Column("notice_id", String(36), nullable=False),
     Column("subject_id", String(64), nullable=False, index=True),
     Column("court", String(20), nullable=False),
     Column("channel", String(10), nullable=False),
-    Column("status", String(20), nullable=False, index=True),
-    Column("attempts", Integer, nullable=False),
+    # pending | sending | retrying | sent | failed | opted_out | suppressed
+    Column("status", String(20), nullable=False),
+    Column("stage", String(10), nullable=True),  # while sending: started | handover
+    Column("attempts", Integer, nullable=False),  # every attempt ever made
+    Column("round_base", Integer, nullable=False),  # attempts before the last resend
     Column("next_attempt_at", Float, nullable=False),
+    Column("lease_owner", String(32), nullable=True),
     Column("lease_until", Float, nullable=True),
     Column("provider_id", String(200), nullable=True),
     Column("language", String(35), nullable=True),
     Column("last_error", String(200), nullable=True),
+    Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    UniqueConstraint("notice_id", "channel", name="uq_deliveries_notice_channel"),
+    Index("ix_deliveries_due", "status", "next_attempt_at"),
 )
 
 _IDS = uuid.UUID("3b9e6c1a-2f4d-4e8b-9a7c-1d2e3f4a5b6c")
-GRANTED = ("dismiss_and_seal", "reduce_to_misdemeanor", "reduce_to_infraction")
-LEASE_SECONDS = 120.0
+OPEN = ("pending", "retrying")  # waiting for an attempt
+
+
+def _uid(*parts: str) -> str:
+    return str(uuid.uuid5(_IDS, "|".join(parts)))
+
+
+def delivery_id_for(notice_id: str, channel: str) -> str:
+    return _uid(notice_id, channel)
 
 
 @dataclass(frozen=True)
@@ -112,9 +163,53 @@ class Contact:
     postal_address: dict[str, str | None] | None
     language: str | None
 
+    def __repr__(self) -> str:  # never print personal data by accident
+        return f"Contact(subject_id={self.subject_id!r}, <redacted>)"
+
+    @property
+    def reachable(self) -> bool:
+        return bool(self.email or self.phone or self.postal_address)
+
+
+def _contact(row: Any) -> Contact | None:
+    if row is None or row.c_subject_id is None:
+        return None
+    return Contact(row.c_subject_id, row.first_name, row.last_name, row.email, row.phone,
+                   orjson.loads(row.postal_address) if row.postal_address else None,
+                   row.language)
+
+
+@dataclass(frozen=True)
+class PendingNotice:
+    """A notice to plan, with what planning needs to know about its person."""
+
+    notice_id: str
+    subject_id: str
+    court: str
+    case_number: str
+    kind: str
+    reliefs: tuple[str, ...]
+    created_at: float
+    contact: Contact | None
+    deceased: bool
+    opted_out: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to do with a pending notice. `state` `wait` leaves it pending until `wait_until`."""
+
+    state: str  # planned | unreachable | suppressed | wait
+    language: str = "en"
+    send: tuple[str, ...] = ()
+    opted_out: tuple[str, ...] = ()
+    wait_until: float | None = None
+
 
 @dataclass(frozen=True)
 class DueDelivery:
+    """A delivery claimed for one attempt (status `sending`, leased to this process)."""
+
     delivery_id: str
     notice_id: str
     subject_id: str
@@ -124,272 +219,490 @@ class DueDelivery:
     reliefs: tuple[str, ...]
     channel: str
     attempts: int
+    round_base: int
+    language: str
+    contact: Contact | None = field(repr=False)
+
+    @property
+    def attempt(self) -> int:
+        """The number of the attempt being made (counting every round)."""
+        return self.attempts + 1
+
+    @property
+    def round_attempt(self) -> int:
+        """The number of the attempt within the current round (since the last resend)."""
+        return self.attempts + 1 - self.round_base
 
 
-def _uid(*parts: str) -> str:
-    return str(uuid.uuid5(_IDS, "|".join(parts)))
+@dataclass(frozen=True)
+class StaleDelivery:
+    """A `sending` delivery whose lease ran out: its process died mid-send."""
+
+    delivery_id: str
+    channel: str
+    stage: str | None
+    attempts: int
+    round_base: int
+    lease_owner: str | None
+
+    @property
+    def round_attempt(self) -> int:
+        return self.attempts + 1 - self.round_base
 
 
 class NotifyStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, plan_delay_seconds: float = 0.0) -> None:
         self.engine = engine
+        self.plan_delay_seconds = plan_delay_seconds
         create_schema(engine, metadata)
 
     # -- consuming ----------------------------------------------------------------------
-    def process(self, records: Sequence[RecordEvent], decisions: Sequence[Decision]) -> int:
-        """Save contacts and deaths; create notices for granted decisions and court orders.
-        Returns how many notices were created."""
+    def process(self, records: Sequence[RecordEvent], decisions: Sequence[Decision],
+                now: float | None = None) -> int:
+        """Save contacts, courts and deaths; create or update notices for granted decisions
+        and court orders; all in one transaction. Returns how many notices were created."""
+        now = time.time() if now is None else now
         created = 0
         with self.engine.begin() as conn:
             for event in self._fresh(conn, records):
-                self._save_subject(conn, event)
+                self._save_court(conn, event.subject_id, event.court)
+                self._save_subject(conn, event, now)
                 if event.death is not None:
-                    self._save_death(conn, event)
+                    self._save_death(conn, event, now)
                 if event.order is not None:
                     o = event.order
                     kind = "order_granted" if o.outcome == "granted" else "order_denied"
                     key = f"{kind}|{event.subject_id}|{event.court}|{o.case_number}|{o.order_date}"
                     created += self._add_notice(conn, key, event.subject_id, event.court,
                                                 o.case_number, kind, (o.relief,),
-                                                f"{event.court}/{event.event_id}")
-            for d in decisions:
-                if d.relief not in GRANTED:
-                    continue
-                key = f"relief_granted|{d.subject_id}|{d.court}|{d.case_number}"
-                created += self._add_notice(conn, key, d.subject_id, d.court, d.case_number,
-                                            "relief_granted", (d.relief,), d.decision_id)
+                                                f"{event.court}/{event.event_id}", now)
+            for d in sorted(decisions, key=lambda d: d.version):
+                created += self._apply_decision(conn, d, now)
         return created
 
     def _fresh(self, conn: Connection, records: Sequence[RecordEvent]) -> list[RecordEvent]:
-        fresh, seen = [], set()
+        """The records not seen before (the same court + event_id is one event), marked seen,
+        oldest first."""
+        unique: dict[tuple[str, str], RecordEvent] = {}
         for event in records:
-            key = (event.court, event.event_id)
-            if key in seen:
-                continue
-            seen.add(key)
-            if conn.execute(select(processed.c.court).where(
-                    processed.c.court == event.court,
-                    processed.c.event_id == event.event_id)).first() is None:
-                conn.execute(processed.insert().values(court=event.court, event_id=event.event_id))
-                fresh.append(event)
+            unique.setdefault((event.court, event.event_id), event)
+        if not unique:
+            return []
+        seen: set[tuple[str, str]] = set()
+        keys = list(unique)
+        for i in range(0, len(keys), 400):
+            chunk = keys[i:i + 400]
+            seen.update((r.court, r.event_id) for r in conn.execute(
+                select(processed.c.court, processed.c.event_id)
+                .where(tuple_(processed.c.court, processed.c.event_id).in_(chunk))))
+        fresh = [e for k, e in unique.items() if k not in seen]
+        if fresh:
+            conn.execute(processed.insert(),
+                         [{"court": e.court, "event_id": e.event_id} for e in fresh])
         return sorted(fresh, key=lambda e: (e.occurred_at, e.event_id))
 
-    def _save_subject(self, conn: Connection, event: RecordEvent) -> None:
+    def _save_court(self, conn: Connection, subject_id: str, court: str) -> None:
+        if conn.execute(select(subject_courts.c.court).where(
+                subject_courts.c.subject_id == subject_id,
+                subject_courts.c.court == court)).first() is None:
+            conn.execute(subject_courts.insert().values(subject_id=subject_id, court=court))
+
+    def _save_subject(self, conn: Connection, event: RecordEvent, now: float) -> None:
+        """Names and contact details, each kept from the latest event (by occurred_at) that
+        carried them: a late-arriving older event never overwrites newer details. The
+        newest `subject.contact` replaces the whole contact (a field it lacks is gone)."""
         s = event.subject
-        if s.first_name is None and s.contact is None:
+        at = event.occurred_at.timestamp()
+        has_names = s.first_name is not None or s.last_name is not None
+        c = s.contact
+        if not has_names and c is None:
             return
         prior = conn.execute(select(contacts).where(contacts.c.subject_id == s.subject_id)).first()
-        as_of = event.occurred_at.isoformat()
-        if prior is not None and prior.as_of > as_of:
+        values: dict[str, object] = {}
+        if has_names and (prior is None or prior.names_at is None or at >= prior.names_at):
+            values.update(first_name=s.first_name, last_name=s.last_name, names_at=at)
+        contact_changed = False
+        if c is not None and (prior is None or prior.contact_at is None or at >= prior.contact_at):
+            values.update(
+                email=c.email, phone=c.phone, language=c.language, contact_at=at,
+                postal_address=orjson.dumps(c.postal_address.model_dump())
+                if c.postal_address else None)
+            contact_changed = True
+        if not values:
             return
-        c = s.contact
-        values = {
-            "subject_id": s.subject_id,
-            "first_name": s.first_name or (prior.first_name if prior else None),
-            "last_name": s.last_name or (prior.last_name if prior else None),
-            "as_of": as_of,
-        }
-        if c is not None or prior is None:
-            values.update({
-                "email": c.email if c else None,
-                "phone": c.phone if c else None,
-                "postal_address": orjson.dumps(c.postal_address.model_dump())
-                if c and c.postal_address else None,
-                "language": c.language if c else None,
-            })
-        conn.execute(delete(contacts).where(contacts.c.subject_id == s.subject_id))
-        if prior is not None:
-            values = {**{k: getattr(prior, k) for k in prior._mapping.keys()}, **values}
-        conn.execute(contacts.insert().values(**values))
+        if prior is None:
+            conn.execute(contacts.insert().values(subject_id=s.subject_id, **values))
+        else:
+            conn.execute(update(contacts).where(contacts.c.subject_id == s.subject_id)
+                         .values(**values))
+        if contact_changed:
+            soon = now + self.plan_delay_seconds
+            if c is not None and (c.email or c.phone or c.postal_address):
+                # New contact data: notices nobody could be reached for are planned again.
+                conn.execute(update(notices).where(
+                    notices.c.subject_id == s.subject_id, notices.c.state == "unreachable")
+                    .values(state="pending", not_before=soon, updated_at=now))
+            # Notices waiting for this person's court record need not wait any longer.
+            conn.execute(update(notices).where(
+                notices.c.subject_id == s.subject_id, notices.c.state == "pending",
+                notices.c.not_before > soon).values(not_before=soon))
 
-    def _save_death(self, conn: Connection, event: RecordEvent) -> None:
+    def _save_death(self, conn: Connection, event: RecordEvent, now: float) -> None:
+        """Record the death and suppress everything not yet sent to the person."""
         assert event.death is not None
-        conn.execute(delete(deaths).where(deaths.c.subject_id == event.subject_id))
-        conn.execute(deaths.insert().values(subject_id=event.subject_id,
-                                            date=event.death.date.isoformat()))
+        if conn.execute(select(deaths.c.subject_id)
+                        .where(deaths.c.subject_id == event.subject_id)).first() is None:
+            conn.execute(deaths.insert().values(subject_id=event.subject_id,
+                                                date=event.death.date.isoformat()))
+        conn.execute(update(notices).where(
+            notices.c.subject_id == event.subject_id,
+            notices.c.state.in_(("pending", "unreachable")))
+            .values(state="suppressed", updated_at=now))
+        conn.execute(update(deliveries).where(
+            deliveries.c.subject_id == event.subject_id, deliveries.c.status.in_(OPEN))
+            .values(status="suppressed", last_error="deceased", updated_at=now))
+
+    def _apply_decision(self, conn: Connection, d: Decision, now: float) -> int:
+        """Keep the latest version of each count's decision; a granted relief creates the
+        case's notice, a later version that takes the relief away before the notice is
+        planned withdraws it. An older or repeated version changes nothing."""
+        pk = and_(count_decisions.c.subject_id == d.subject_id, count_decisions.c.court == d.court,
+                  count_decisions.c.case_number == d.case_number,
+                  count_decisions.c.count == d.count)
+        prior = conn.execute(select(count_decisions.c.version).where(pk)).first()
+        if prior is not None and prior.version >= d.version:
+            return 0
+        values = {"decision_id": d.decision_id, "version": d.version, "relief": d.relief}
+        if prior is None:
+            conn.execute(count_decisions.insert().values(
+                subject_id=d.subject_id, court=d.court, case_number=d.case_number,
+                count=d.count, **values))
+        else:
+            conn.execute(update(count_decisions).where(pk).values(**values))
+        granted = tuple(sorted({r[0] for r in conn.execute(
+            select(count_decisions.c.relief).where(
+                count_decisions.c.subject_id == d.subject_id, count_decisions.c.court == d.court,
+                count_decisions.c.case_number == d.case_number,
+                count_decisions.c.relief.in_(GRANTED_RELIEFS)))}))
+        key = f"relief_granted|{d.subject_id}|{d.court}|{d.case_number}"
+        notice = conn.execute(select(notices.c.notice_id, notices.c.state)
+                              .where(notices.c.dedupe_key == key)).first()
+        if notice is None:
+            if not granted:
+                return 0
+            return self._add_notice(conn, key, d.subject_id, d.court, d.case_number,
+                                    "relief_granted", granted, d.decision_id, now)
+        if notice.state in ("pending", "withdrawn"):  # not told yet: the notice follows
+            conn.execute(update(notices).where(notices.c.notice_id == notice.notice_id).values(
+                reliefs=" ".join(granted) if granted else "",
+                state="pending" if granted else "withdrawn", updated_at=now))
+        return 0
 
     def _add_notice(self, conn: Connection, key: str, subject_id: str, court: str,
-                    case_number: str, kind: str, reliefs: tuple[str, ...], source: str) -> int:
+                    case_number: str, kind: str, reliefs: tuple[str, ...], source: str,
+                    now: float) -> int:
         existing = conn.execute(select(notices.c.notice_id, notices.c.state, notices.c.reliefs)
                                 .where(notices.c.dedupe_key == key)).first()
         if existing is not None:
             merged = sorted(set(existing.reliefs.split()) | set(reliefs))
             if existing.state == "pending" and merged != existing.reliefs.split():
                 conn.execute(update(notices).where(notices.c.notice_id == existing.notice_id)
-                             .values(reliefs=" ".join(merged)))
+                             .values(reliefs=" ".join(merged), updated_at=now))
             return 0
         conn.execute(notices.insert().values(
             notice_id=_uid(key), dedupe_key=key, subject_id=subject_id, court=court,
             case_number=case_number, kind=kind, reliefs=" ".join(sorted(set(reliefs))),
-            source_id=source, state="pending", created_at=time.time()))
+            source_id=source, state="pending", not_before=now + self.plan_delay_seconds,
+            created_at=now, updated_at=now))
         return 1
 
-    # -- planning deliveries ------------------------------------------------------------
-    def pending_notices(self, limit: int = 500) -> list[dict[str, object]]:
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(
-                select(notices).where(notices.c.state == "pending")
-                .order_by(notices.c.created_at).limit(limit))]
-
-    def contact(self, subject_id: str) -> Contact | None:
-        with self.engine.connect() as conn:
-            r = conn.execute(select(contacts).where(contacts.c.subject_id == subject_id)).first()
-        if r is None:
-            return None
-        return Contact(r.subject_id, r.first_name, r.last_name, r.email, r.phone,
-                       orjson.loads(r.postal_address) if r.postal_address else None, r.language)
-
-    def is_deceased(self, subject_id: str) -> bool:
-        with self.engine.connect() as conn:
-            return conn.execute(select(deaths.c.subject_id)
-                                .where(deaths.c.subject_id == subject_id)).first() is not None
-
-    def opted_out(self, subject_id: str) -> frozenset[str]:
-        with self.engine.connect() as conn:
-            return frozenset(r[0] for r in conn.execute(
-                select(opt_outs.c.channel).where(opt_outs.c.subject_id == subject_id)))
-
-    def plan(self, notice: dict[str, object], channels: list[str], opted: list[str],
-             language: str, state: str) -> None:
-        """Move a pending notice on: create its deliveries (or record why there are none)."""
-        now = time.time()
-        nid = str(notice["notice_id"])
+    # -- planning -------------------------------------------------------------------------
+    def plan_pending(self, decide: Callable[[PendingNotice, float], Plan],
+                     limit: int = 500, now: float | None = None) -> int:
+        """Plan the pending notices that are due: `decide` says, for each, on which channels
+        to send (one delivery per channel, created once), which channels the person opted
+        out of, or that nobody can be reached, or that the person died. Returns how many
+        notices moved on."""
+        now = time.time() if now is None else now
+        moved = 0
         with self.engine.begin() as conn:
-            moved = conn.execute(update(notices).where(
-                notices.c.notice_id == nid, notices.c.state == "pending").values(state=state))
-            if moved.rowcount != 1:
-                return  # another process planned it
-            staged = []
-            for channel in channels:
-                conn.execute(deliveries.insert().values(
-                    delivery_id=_uid(nid, channel), notice_id=nid,
-                    subject_id=notice["subject_id"], court=notice["court"], channel=channel,
-                    status="pending", attempts=0, next_attempt_at=now, language=language,
-                    updated_at=now))
-            for channel in opted:
-                conn.execute(deliveries.insert().values(
-                    delivery_id=_uid(nid, channel), notice_id=nid,
-                    subject_id=notice["subject_id"], court=notice["court"], channel=channel,
-                    status="opted_out", attempts=0, next_attempt_at=now, language=language,
-                    updated_at=now))
-                staged.append(self._event(_uid(nid, channel), notice, channel, "opted_out", 0,
-                                          language, None))
-            if state == "unreachable":
-                staged.append(self._event(_uid(nid, "none"), notice, None, "unreachable", 0,
-                                          language, None))
+            rows = conn.execute(
+                select(notices, contacts.c.subject_id.label("c_subject_id"),
+                       contacts.c.first_name, contacts.c.last_name, contacts.c.email,
+                       contacts.c.phone, contacts.c.postal_address, contacts.c.language,
+                       deaths.c.subject_id.label("dead"))
+                .select_from(notices
+                             .outerjoin(contacts, contacts.c.subject_id == notices.c.subject_id)
+                             .outerjoin(deaths, deaths.c.subject_id == notices.c.subject_id))
+                .where(notices.c.state == "pending", notices.c.not_before <= now)
+                .order_by(notices.c.not_before).limit(limit)).all()
+            opted = self._opt_outs(conn, {r.subject_id for r in rows})
+            staged: list[OutboxMessage] = []
+            for r in rows:
+                pending = PendingNotice(
+                    r.notice_id, r.subject_id, r.court, r.case_number, r.kind,
+                    tuple(r.reliefs.split()), r.created_at, _contact(r), r.dead is not None,
+                    opted.get(r.subject_id, frozenset()))
+                plan = decide(pending, now)
+                if plan.state == "wait":
+                    conn.execute(update(notices).where(notices.c.notice_id == r.notice_id)
+                                 .values(not_before=plan.wait_until or now + 1.0))
+                    continue
+                done = conn.execute(update(notices).where(
+                    notices.c.notice_id == r.notice_id, notices.c.state == "pending")
+                    .values(state=plan.state, updated_at=now))
+                if done.rowcount != 1:
+                    continue  # another process planned it
+                moved += 1
+                staged += self._create_deliveries(conn, r, plan, now)
             add_to_outbox(conn, outbox, staged)
+        return moved
 
-    # -- sending ------------------------------------------------------------------------
-    def claim_due(self, owner_limit: int = 100) -> list[DueDelivery]:
-        now = time.time()
+    def _create_deliveries(self, conn: Connection, notice: Any, plan: Plan,
+                           now: float) -> list[OutboxMessage]:
+        staged = []
+        have = {r[0] for r in conn.execute(select(deliveries.c.channel)
+                                           .where(deliveries.c.notice_id == notice.notice_id))}
+        wanted = [(c, "pending") for c in plan.send] + [(c, "opted_out") for c in plan.opted_out]
+        for channel, status in wanted:
+            if channel in have:
+                continue  # exactly once per (notice, channel), also when planned again
+            did = delivery_id_for(notice.notice_id, channel)
+            conn.execute(deliveries.insert().values(
+                delivery_id=did, dedupe_key=f"{notice.dedupe_key}|{channel}",
+                notice_id=notice.notice_id, subject_id=notice.subject_id, court=notice.court,
+                channel=channel, status=status, attempts=0, round_base=0, next_attempt_at=now,
+                language=plan.language, created_at=now, updated_at=now))
+            if status == "opted_out":
+                staged.append(_event(did, notice, channel, "opted_out", 0, plan.language, None))
+        if plan.state == "unreachable":
+            staged.append(_event(delivery_id_for(notice.notice_id, "none"), notice, None,
+                                 "unreachable", 0, plan.language, None))
+        return staged
+
+    @staticmethod
+    def _opt_outs(conn: Connection, subject_ids: Collection[str]) -> dict[str, frozenset[str]]:
+        found: dict[str, set[str]] = {}
+        ids = list(subject_ids)
+        for i in range(0, len(ids), 400):
+            for r in conn.execute(select(opt_outs.c.subject_id, opt_outs.c.channel)
+                                  .where(opt_outs.c.subject_id.in_(ids[i:i + 400]))):
+                found.setdefault(r.subject_id, set()).add(r.channel)
+        return {k: frozenset(v) for k, v in found.items()}
+
+    # -- sending --------------------------------------------------------------------------
+    def claim(self, owner: str, channels: Collection[str], limit: int,
+              lease_seconds: float, now: float | None = None) -> list[DueDelivery]:
+        """Claim up to `limit` due deliveries for one attempt each: status `sending`, stage
+        `started`, leased to `owner`. In the same transaction, due deliveries of a person
+        who died are suppressed and those of a channel the person opted out of since
+        planning are recorded as opted_out."""
+        now = time.time() if now is None else now
+        if limit <= 0 or not channels:
+            return []
         with self.engine.begin() as conn:
             ids = [r[0] for r in conn.execute(
                 select(deliveries.c.delivery_id).where(
-                    deliveries.c.status.in_(("pending", "retrying", "sending")),
-                    deliveries.c.next_attempt_at <= now,
-                    or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until < now))
-                .order_by(deliveries.c.next_attempt_at).limit(owner_limit))]
+                    deliveries.c.status.in_(OPEN), deliveries.c.next_attempt_at <= now,
+                    deliveries.c.channel.in_(list(channels)))
+                .order_by(deliveries.c.next_attempt_at).limit(limit)
+                .with_for_update(skip_locked=True))]
             if not ids:
                 return []
-            conn.execute(update(deliveries).where(deliveries.c.delivery_id.in_(ids))
-                         .values(status="sending", lease_until=now + LEASE_SECONDS))
             rows = conn.execute(
-                select(deliveries, notices.c.case_number, notices.c.kind, notices.c.reliefs)
-                .join(notices, notices.c.notice_id == deliveries.c.notice_id)
-                .where(deliveries.c.delivery_id.in_(ids)))
-            return [DueDelivery(r.delivery_id, r.notice_id, r.subject_id, r.court,
-                                r.case_number, r.kind, tuple(r.reliefs.split()), r.channel,
-                                r.attempts) for r in rows]
+                select(deliveries, notices.c.case_number, notices.c.kind, notices.c.reliefs,
+                       notices.c.dedupe_key.label("notice_key"),
+                       contacts.c.subject_id.label("c_subject_id"), contacts.c.first_name,
+                       contacts.c.last_name, contacts.c.email, contacts.c.phone,
+                       contacts.c.postal_address, contacts.c.language.label("language_tag"),
+                       deaths.c.subject_id.label("dead"))
+                .select_from(deliveries
+                             .join(notices, notices.c.notice_id == deliveries.c.notice_id)
+                             .outerjoin(contacts, contacts.c.subject_id == deliveries.c.subject_id)
+                             .outerjoin(deaths, deaths.c.subject_id == deliveries.c.subject_id))
+                .where(deliveries.c.delivery_id.in_(ids))
+                .order_by(deliveries.c.next_attempt_at)).all()
+            opted = self._opt_outs(conn, {r.subject_id for r in rows})
+            claimed, staged = [], []
+            for r in rows:
+                where = and_(deliveries.c.delivery_id == r.delivery_id,
+                             deliveries.c.status.in_(OPEN))
+                if r.dead is not None:
+                    conn.execute(update(deliveries).where(where).values(
+                        status="suppressed", last_error="deceased", updated_at=now))
+                    continue
+                if r.channel in opted.get(r.subject_id, frozenset()):
+                    if conn.execute(update(deliveries).where(where).values(
+                            status="opted_out", updated_at=now)).rowcount:
+                        staged.append(_event(r.delivery_id, _notice_of(r), r.channel,
+                                             "opted_out", r.attempts, r.language or "en", None))
+                    continue
+                got = conn.execute(update(deliveries).where(where).values(
+                    status="sending", stage="started", lease_owner=owner,
+                    lease_until=now + lease_seconds, updated_at=now))
+                if got.rowcount != 1:
+                    continue
+                contact = _contact(_Row(r, language=r.language_tag))
+                claimed.append(DueDelivery(
+                    r.delivery_id, r.notice_id, r.subject_id, r.court, r.case_number, r.kind,
+                    tuple(r.reliefs.split()), r.channel, r.attempts, r.round_base,
+                    r.language or "en", contact))
+            add_to_outbox(conn, outbox, staged)
+        return claimed
 
-    def finish(self, due: DueDelivery, status: str, language: str, provider_id: str | None,
-               error: str | None, next_attempt_at: float | None) -> None:
+    def mark_handover(self, delivery_id: str, owner: str) -> bool:
+        """The point of no return of a channel without provider-side dedupe (SMTP DATA):
+        committed before the message is handed over, so a crash after it is known to be
+        in doubt rather than retried blindly."""
+        with self.engine.begin() as conn:
+            return conn.execute(update(deliveries).where(
+                deliveries.c.delivery_id == delivery_id, deliveries.c.status == "sending",
+                deliveries.c.lease_owner == owner).values(stage="handover")).rowcount == 1
+
+    def finish(self, due: DueDelivery, owner: str, status: str, language: str,
+               provider_id: str | None, error: str | None,
+               next_attempt_at: float | None = None) -> bool:
+        """Record one attempt's outcome and stage its notify.deliveries.v1 message, in one
+        transaction. False when the lease was lost (the row was recovered meanwhile)."""
         now = time.time()
         with self.engine.begin() as conn:
-            conn.execute(update(deliveries).where(deliveries.c.delivery_id == due.delivery_id)
-                         .values(status=status, attempts=due.attempts + 1, lease_until=None,
-                                 provider_id=provider_id, last_error=error, language=language,
-                                 next_attempt_at=next_attempt_at or now, updated_at=now))
+            done = conn.execute(update(deliveries).where(
+                deliveries.c.delivery_id == due.delivery_id, deliveries.c.status == "sending",
+                deliveries.c.lease_owner == owner).values(
+                status=status, stage=None, attempts=due.attempts + 1, lease_owner=None,
+                lease_until=None, provider_id=provider_id, last_error=error,
+                language=language, next_attempt_at=next_attempt_at or now, updated_at=now))
+            if done.rowcount != 1:
+                return False
             notice = {"notice_id": due.notice_id, "subject_id": due.subject_id,
                       "court": due.court, "case_number": due.case_number, "kind": due.kind}
-            add_to_outbox(conn, outbox, [self._event(due.delivery_id, notice, due.channel,
-                                                     status, due.attempts + 1, language, error)])
+            add_to_outbox(conn, outbox, [_event(due.delivery_id, notice, due.channel, status,
+                                                due.attempts + 1, language, error)])
+        return True
 
-    @staticmethod
-    def _event(delivery_id: str, notice: dict[str, object], channel: str | None, status: str,
-               attempt: int, language: str, error: str | None) -> OutboxMessage:
-        event = DeliveryEvent(
-            delivery_id=delivery_id, notice_id=str(notice["notice_id"]),
-            subject_id=str(notice["subject_id"]), court=str(notice["court"]),
-            case_number=str(notice["case_number"]), notice_kind=str(notice["kind"]),
-            channel=channel, status=status, attempt=attempt,  # type: ignore[arg-type]
-            language=language, error=error, occurred_at=dt.datetime.now(dt.timezone.utc))
-        return OutboxMessage.of(DELIVERIES, str(notice["subject_id"]), event,
-                                source="clearway/notify", ce_id=f"{delivery_id}/{attempt}/{status}")
+    def recover_stale(self, resolve: Callable[[StaleDelivery], tuple[str, str, float | None]],
+                      now: float | None = None, limit: int = 500) -> int:
+        """Settle `sending` rows whose lease ran out (their process died mid-send): `resolve`
+        gives (status, error, next_attempt_at) for each; the outcome is recorded as one
+        attempt and published like any other."""
+        now = time.time() if now is None else now
+        recovered = 0
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                select(deliveries, notices.c.case_number, notices.c.kind)
+                .join(notices, notices.c.notice_id == deliveries.c.notice_id)
+                .where(deliveries.c.status == "sending", deliveries.c.lease_until < now)
+                .limit(limit)).all()
+            staged = []
+            for r in rows:
+                status, error, retry_at = resolve(StaleDelivery(
+                    r.delivery_id, r.channel, r.stage, r.attempts, r.round_base, r.lease_owner))
+                done = conn.execute(update(deliveries).where(
+                    deliveries.c.delivery_id == r.delivery_id, deliveries.c.status == "sending",
+                    deliveries.c.lease_owner == r.lease_owner).values(
+                    status=status, stage=None, attempts=r.attempts + 1, lease_owner=None,
+                    lease_until=None, last_error=error, next_attempt_at=retry_at or now,
+                    updated_at=now))
+                if done.rowcount != 1:
+                    continue
+                recovered += 1
+                staged.append(_event(r.delivery_id, _notice_of(r), r.channel, status,
+                                     r.attempts + 1, r.language or "en", error))
+            add_to_outbox(conn, outbox, staged)
+        return recovered
 
-    # -- operators ----------------------------------------------------------------------
+    # -- operators --------------------------------------------------------------------------
+    def notices_of(self, subject_id: str) -> list[dict[str, object]]:
+        with self.engine.connect() as conn:
+            return [_public_notice(r) for r in conn.execute(
+                select(notices).where(notices.c.subject_id == subject_id)
+                .order_by(notices.c.created_at))]
+
     def deliveries_of(self, subject_id: str) -> list[dict[str, object]]:
         return self._list(deliveries.c.subject_id == subject_id)
 
     def deliveries_with(self, status: str, courts: frozenset[str] | None,
                         limit: int = 500) -> list[dict[str, object]]:
-        if status == "unreachable":
-            cond = notices.c.state == "unreachable"
-            stmt = select(notices).where(cond)
-            if courts is not None:
-                stmt = stmt.where(notices.c.court.in_(courts))
-            with self.engine.connect() as conn:
-                return [self._public_notice(r) for r in conn.execute(stmt.limit(limit))]
         cond = deliveries.c.status == status
         if courts is not None:
             cond = and_(cond, deliveries.c.court.in_(courts))
         return self._list(cond, limit)
 
-    def _list(self, cond, limit: int = 500) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    def unreachable(self, courts: frozenset[str] | None,
+                    limit: int = 500) -> list[dict[str, object]]:
+        stmt = select(notices).where(notices.c.state == "unreachable")
+        if courts is not None:
+            stmt = stmt.where(notices.c.court.in_(courts))
+        with self.engine.connect() as conn:
+            return [_public_notice(r) for r in conn.execute(
+                stmt.order_by(notices.c.updated_at).limit(limit))]
+
+    def _list(self, cond: Any, limit: int = 500) -> list[dict[str, object]]:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(deliveries, notices.c.case_number, notices.c.kind)
                 .join(notices, notices.c.notice_id == deliveries.c.notice_id)
                 .where(cond).order_by(deliveries.c.updated_at).limit(limit))
-            return [{
-                "delivery_id": r.delivery_id, "notice_id": r.notice_id,
-                "subject_id": r.subject_id, "court": r.court, "case_number": r.case_number,
-                "notice_kind": r.kind, "channel": r.channel, "status": r.status,
-                "attempts": r.attempts, "language": r.language, "last_error": r.last_error,
-                "updated_at": dt.datetime.fromtimestamp(r.updated_at, dt.timezone.utc).isoformat(),
-            } for r in rows]
-
-    @staticmethod
-    def _public_notice(r) -> dict[str, object]:  # type: ignore[no-untyped-def]
-        return {"notice_id": r.notice_id, "subject_id": r.subject_id, "court": r.court,
-                "case_number": r.case_number, "notice_kind": r.kind, "status": r.state}
+            return [_public_delivery(r) for r in rows]
 
     def delivery(self, delivery_id: str) -> dict[str, object] | None:
         found = self._list(deliveries.c.delivery_id == delivery_id, 1)
         return found[0] if found else None
 
-    def resend(self, delivery_id: str) -> bool:
-        """Operator: try a failed (or sent) delivery again, as a new round of attempts."""
-        with self.engine.begin() as conn:
-            return conn.execute(update(deliveries).where(
-                deliveries.c.delivery_id == delivery_id,
-                deliveries.c.status.in_(("failed", "sent", "retrying")))
-                .values(status="pending", attempts=0, next_attempt_at=time.time(),
-                        lease_until=None, updated_at=time.time())).rowcount == 1
+    def courts_of(self, subject_id: str) -> frozenset[str]:
+        with self.engine.connect() as conn:
+            return frozenset(r[0] for r in conn.execute(
+                select(subject_courts.c.court).where(subject_courts.c.subject_id == subject_id)))
 
-    def replan(self, notice_id: str) -> bool:
+    def resend(self, delivery_id: str, now: float | None = None) -> str:
+        """Operator: a failed (or sent, or retrying) delivery gets a new round of attempts.
+        Returns `ok`, or why not: `not_found`, `status:<status>`, `deceased`, `opted_out`,
+        `letter_already_queued` (a sent letter is in a print batch already)."""
+        now = time.time() if now is None else now
+        with self.engine.begin() as conn:
+            row = conn.execute(select(deliveries).where(
+                deliveries.c.delivery_id == delivery_id)).first()
+            if row is None:
+                return "not_found"
+            if row.status not in ("failed", "sent", "retrying"):
+                return f"status:{row.status}"
+            if row.channel == "letter" and row.status == "sent":
+                return "letter_already_queued"
+            if conn.execute(select(deaths.c.subject_id)
+                            .where(deaths.c.subject_id == row.subject_id)).first():
+                return "deceased"
+            if conn.execute(select(opt_outs.c.channel).where(
+                    opt_outs.c.subject_id == row.subject_id,
+                    opt_outs.c.channel == row.channel)).first():
+                return "opted_out"
+            done = conn.execute(update(deliveries).where(
+                deliveries.c.delivery_id == delivery_id, deliveries.c.status == row.status)
+                .values(status="pending", round_base=row.attempts, next_attempt_at=now,
+                        last_error=None, updated_at=now))
+            return "ok" if done.rowcount == 1 else f"status:{row.status}"
+
+    def replan(self, notice_id: str, now: float | None = None) -> bool:
         """Operator: an unreachable notice is planned again (after contact data arrived)."""
+        now = time.time() if now is None else now
         with self.engine.begin() as conn:
             return conn.execute(update(notices).where(
                 notices.c.notice_id == notice_id, notices.c.state == "unreachable")
-                .values(state="pending")).rowcount == 1
+                .values(state="pending", not_before=now, updated_at=now)).rowcount == 1
 
     def set_opt_out(self, subject_id: str, channel: str, opted_out: bool) -> None:
         with self.engine.begin() as conn:
-            conn.execute(delete(opt_outs).where(opt_outs.c.subject_id == subject_id,
-                                                opt_outs.c.channel == channel))
-            if opted_out:
+            exists = conn.execute(select(opt_outs.c.channel).where(
+                opt_outs.c.subject_id == subject_id, opt_outs.c.channel == channel)).first()
+            if opted_out and not exists:
                 conn.execute(opt_outs.insert().values(subject_id=subject_id, channel=channel,
                                                       at=time.time()))
+            elif not opted_out and exists:
+                conn.execute(opt_outs.delete().where(opt_outs.c.subject_id == subject_id,
+                                                     opt_outs.c.channel == channel))
+
+    def opted_out(self, subject_id: str) -> frozenset[str]:
+        with self.engine.connect() as conn:
+            return self._opt_outs(conn, [subject_id]).get(subject_id, frozenset())
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:
@@ -399,3 +712,61 @@ class NotifyStore:
                 select(deliveries.c.channel, deliveries.c.status, func.count())
                 .group_by(deliveries.c.channel, deliveries.c.status))})
         return out
+
+
+class _Row:
+    """A row with some attributes renamed (the contact's language in a joined row)."""
+
+    def __init__(self, row: Any, **renamed: object) -> None:
+        self._row = row
+        self._renamed = renamed
+
+    def __getattr__(self, name: str) -> object:
+        if name in self._renamed:
+            return self._renamed[name]
+        return getattr(self._row, name)
+
+
+def _notice_of(r: Any) -> dict[str, object]:
+    return {"notice_id": r.notice_id, "subject_id": r.subject_id, "court": r.court,
+            "case_number": r.case_number, "kind": r.kind}
+
+
+def _iso(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat()
+
+
+def _public_delivery(r: Any) -> dict[str, object]:
+    """A delivery as operators see it: ids, channel, status; no contact details, no text."""
+    return {
+        "delivery_id": r.delivery_id, "notice_id": r.notice_id, "subject_id": r.subject_id,
+        "court": r.court, "case_number": r.case_number, "notice_kind": r.kind,
+        "channel": r.channel, "status": r.status, "attempts": r.attempts,
+        "language": r.language, "last_error": r.last_error,
+        "next_attempt_at": _iso(r.next_attempt_at) if r.status in OPEN else None,
+        "updated_at": _iso(r.updated_at),
+    }
+
+
+def _public_notice(r: Any) -> dict[str, object]:
+    return {"notice_id": r.notice_id, "subject_id": r.subject_id, "court": r.court,
+            "case_number": r.case_number, "notice_kind": r.kind,
+            "reliefs": r.reliefs.split(), "state": r.state,
+            "created_at": _iso(r.created_at), "updated_at": _iso(r.updated_at)}
+
+
+def _event(delivery_id: str, notice: Any, channel: str | None, status: str, attempt: int,
+           language: str, error: str | None) -> OutboxMessage:
+    def get(name: str) -> str:
+        return str(notice[name] if isinstance(notice, dict) else getattr(notice, name))
+
+    event = DeliveryEvent(
+        delivery_id=delivery_id, notice_id=get("notice_id"), subject_id=get("subject_id"),
+        court=get("court"), case_number=get("case_number"), notice_kind=get("kind"),
+        channel=channel, status=status, attempt=attempt,  # type: ignore[arg-type]
+        language=language, error=error, occurred_at=dt.datetime.now(dt.UTC))
+    # The ce_id names the delivery, the attempt (counting every round) and the outcome, so
+    # a consumer can dedupe on it and a relay re-send after a crash is recognisable.
+    return OutboxMessage.of(DELIVERIES, get("subject_id"), event, source="clearway/notify",
+                            ce_id=f"{delivery_id}/{attempt}/{status}")
+

@@ -77,7 +77,7 @@ class History:
 
     @classmethod
     def from_events(cls, subject_id: str, events: Iterable[RecordEvent]) -> History:
-        ordered = sorted(events, key=lambda e: (e.occurred_at, e.event_id))
+        ordered = sorted(events, key=lambda e: (e.occurred_at, e.court, e.event_id))
         cases: dict[tuple[str, str], RecordEvent] = {}
         registrations: set[RegistrationRecord] = set()
         date_of_birth = None

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 PROP64_SECTIONS = frozenset({"11357", "11358", "11359", "11360"})
 
@@ -159,6 +160,7 @@ _NUMBER_FIRST = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)  # court data repeats a few hundred spellings; Statute is immutable
 def parse_statute(text: str) -> Statute | None:
     """The statute ``text`` cites, or ``None`` when it cannot be read."""
     match = _CODE_FIRST.match(text) or _NUMBER_FIRST.match(text)

@@ -35,8 +35,13 @@ def decision_id(subject_id: str, key: CountKey, version: int) -> str:
     return str(uuid.uuid5(_IDS, f"{subject_id}|{court}|{case_number}|{count}|{version}"))
 
 
+_REASON_MODELS = {
+    code: Reason(code=code, text=r.text, citation=r.citation) for code, r in rp.REASONS.items()
+}
+
+
 def reasons(codes: Iterable[str]) -> list[Reason]:
-    return [Reason(code=c, text=rp.REASONS[c].text, citation=rp.REASONS[c].citation) for c in codes]
+    return [_REASON_MODELS[c] for c in codes]
 
 
 def _same(current: Current, outcome: Outcome) -> bool:

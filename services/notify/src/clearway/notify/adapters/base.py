@@ -61,6 +61,11 @@ class DeliveryError(Exception):
 @runtime_checkable
 class Channel(Protocol):
     name: str
+    resend_safe: bool
+    """True when sending again with the same ``dedupe_key`` cannot reach the person twice
+    (the letter file already exists; the SMS provider honours the Idempotency-Key), so an
+    attempt interrupted by a crash may simply be made again. False for e-mail: SMTP has no
+    idempotency, a second send is a second message (with the same Message-ID)."""
 
     async def send(self, to: Recipient, notice: RenderedNotice, dedupe_key: str) -> str:
         """Deliver ``notice`` to ``to``; return the provider's message id.

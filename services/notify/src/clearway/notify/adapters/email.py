@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
 import aiosmtplib
+from aiosmtplib.typing import Default
 
 from clearway.notify.adapters.base import DeliveryError, Recipient
 from clearway.notify.domain.notices import RenderedNotice
@@ -24,7 +26,7 @@ DEDUPE_HEADER = "X-Clearway-Dedupe"
 class SmtpSettings:
     host: str
     port: int = 587
-    starttls: bool = True
+    starttls: bool | None = True  # None: STARTTLS when the server offers it
     username: str | None = None
     password: str | None = None
     sender: str = "Clearway <notices@clearway.invalid>"
@@ -97,32 +99,62 @@ def _classify(exc: BaseException) -> DeliveryError:
     return DeliveryError(f"SMTP error ({type(exc).__name__})", permanent=False)
 
 
+BeforeData = Callable[[], Awaitable[None]]
+
+
+class _SMTP(aiosmtplib.SMTP):
+    """An SMTP client that awaits a hook just before the DATA command: the last moment at
+    which nothing has been handed to the server yet."""
+
+    before_data: BeforeData | None = None
+
+    async def data(self, message, /, *, timeout=Default.token):  # type: ignore[no-untyped-def, override]
+        if self.before_data is not None:
+            await self.before_data()
+        return await super().data(message, timeout=timeout)
+
+
 class EmailChannel:
     """Sends a notice as e-mail.
 
     Returns the Message-ID (derived from ``dedupe_key``) as the provider message id.
     4xx replies, timeouts and connection errors are transient; 5xx replies are
     permanent, except an authentication failure (our credentials), which is transient.
+
+    ``before_data``, when given, is awaited after the server accepted the sender and the
+    recipient and before DATA: an error it raises aborts the send with nothing sent.
+    Once it has returned, a timeout or a dropped connection leaves the outcome unknown
+    (the server may have the message: RFC 1047); such errors carry no reply ``code``.
     """
 
     name = "email"
+    resend_safe = False  # SMTP has no idempotency: a second send is a second message
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
 
-    async def send(self, to: Recipient, notice: RenderedNotice, dedupe_key: str) -> str:
+    async def send(
+        self,
+        to: Recipient,
+        notice: RenderedNotice,
+        dedupe_key: str,
+        *,
+        before_data: BeforeData | None = None,
+    ) -> str:
         message = build_message(self.settings, to, notice, dedupe_key)
         s = self.settings
+        client = _SMTP(
+            hostname=s.host,
+            port=s.port,
+            username=s.username,
+            password=s.password,
+            start_tls=s.starttls,
+            timeout=s.timeout,
+        )
+        client.before_data = before_data
         try:
-            await aiosmtplib.send(
-                message,
-                hostname=s.host,
-                port=s.port,
-                username=s.username,
-                password=s.password,
-                start_tls=s.starttls,
-                timeout=s.timeout,
-            )
+            async with client:
+                await client.send_message(message)
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             error = _classify(exc)
             log.warning(

@@ -309,6 +309,7 @@ class LetterChannel:
     """Queues a notice as a PDF letter in today's print batch; returns ``<YYYY-MM-DD>/<file>``."""
 
     name = "letter"
+    resend_safe = True  # a key that already has a letter is never written again
 
     def __init__(
         self, settings: LetterSettings, today: Callable[[], dt.date] = dt.date.today

@@ -60,9 +60,12 @@ class SmsChannel:
 
     name = "sms"
 
-    def __init__(self, settings: SmsSettings, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, settings: SmsSettings, client: httpx.AsyncClient | None = None,
+                 provider_dedupes: bool = True) -> None:
         self.settings = settings
         self._client = client
+        # The provider drops a second request with the same Idempotency-Key.
+        self.resend_safe = provider_dedupes
 
     async def send(self, to: Recipient, notice: RenderedNotice, dedupe_key: str) -> str:
         if not to.phone or not to.phone.strip():

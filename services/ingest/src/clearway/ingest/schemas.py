@@ -1,0 +1,83 @@
+"""The shapes ingest answers with, as documented in its OpenAPI. Error bodies name fields
+and never carry a submitted value."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="dotted path of the bad field, e.g. subject.date_of_birth; "
+                       "`<body>`, `<item>`, `<line>` or `<row>` for the whole thing")
+    message: str = Field(description="what is wrong, in words; never the submitted value")
+    type: str = Field(description="machine-readable error kind, e.g. missing, date_parsing, "
+                      "forbidden, conflict, too_large")
+    row: int | None = Field(default=None, description="CSV only: the row this error is about")
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx answer."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str = Field(description="unauthenticated, forbidden, invalid, invalid_json, "
+                       "too_large, too_many, conflict, not_found, ambiguous, ...")
+    message: str
+    errors: list[FieldError] | None = Field(default=None, description="one entry per bad field")
+
+
+class Accepted(BaseModel):
+    """The answer to an accepted event; a repeat of the same event gets the same answer."""
+
+    event_id: str
+    court: str
+    status: Literal["accepted"]
+    accepted_at: str = Field(description="when the event was first accepted (RFC 3339)")
+
+
+class BulkError(BaseModel):
+    index: int | None = Field(default=None, description="JSON array: 0-based position")
+    line: int | None = Field(default=None, description="NDJSON: 1-based line number")
+    row: int | None = Field(default=None, description="CSV: first row of the event "
+                            "(the header is row 1)")
+    rows: list[int] | None = Field(default=None, description="CSV: every row of the event")
+    event_id: str | None = Field(default=None, description="when the item had a usable one")
+    errors: list[FieldError]
+
+
+class BulkReport(BaseModel):
+    """A bulk answer: the good items are accepted, each bad one is listed by its number."""
+
+    accepted: int = Field(description="events newly accepted")
+    duplicates: int = Field(description="events accepted before (same id, same content)")
+    rejected: int = Field(description="items rejected; each is listed in `errors`")
+    errors: list[BulkError]
+    errors_truncated: bool = Field(description="true when more were rejected than listed")
+
+
+class Standing(BaseModel):
+    event_id: str
+    court: str
+    event_type: str
+    status: Literal["accepted", "published"] = Field(
+        description="accepted: durable in the store, on its way to the topic; published: on it")
+    accepted_at: str
+    topic: str
+    partition: int | None
+    offset: int | None
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, object]]:
+    """OpenAPI `responses` entries for the given 4xx codes."""
+    described = {
+        400: "the body cannot be decoded (not JSON, not UTF-8)",
+        401: "no API key, or an unknown or revoked one",
+        403: "the key lacks the scope, or may not act for this court",
+        404: "no such event for the key's courts",
+        409: "this event_id was accepted before with other content (or is ambiguous)",
+        413: "the body (or an NDJSON line) is over the size limit, or too many items",
+        415: "unsupported content type",
+        422: "invalid input; `errors` names each bad field",
+    }
+    return {code: {"model": ErrorBody, "description": described[code]} for code in codes}

@@ -1,0 +1,138 @@
+"""Eligibility's HTTP API in-process: current decisions, dry runs, summaries, access."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from clearway.common.events import RecordEvent
+from clearway.eligibility.api import build_app
+from clearway.eligibility.settings import EligibilitySettings
+
+ADMIN = "cw_testadmin_0123456789abcdefghij"
+NOW = dt.datetime.now(dt.timezone.utc)
+
+
+def event(event_id: str, court: str, statute: str, when: str, level: str = "felony",
+          case_number: str = "C1", subject_id: str = "S1", event_type: str = "disposition",
+          **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "event_id": event_id, "event_type": event_type, "court": court,
+        "occurred_at": "2024-01-01T00:00:00Z",
+        "subject": {"subject_id": subject_id, "first_name": "Mei", "last_name": "Chen",
+                    "date_of_birth": "1980-01-01"},
+    }
+    if event_type == "disposition":
+        body["case"] = {"case_number": case_number, "counts": [{
+            "count": 1, "statute": statute, "level": level, "disposition": "convicted",
+            "disposition_date": when}]}
+    body.update(extra)
+    return body
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    settings = EligibilitySettings(data_dir=tmp_path, kafka_bootstrap_servers="127.0.0.1:1",
+                                   bootstrap_api_key=ADMIN)
+    app = build_app(settings)
+    with TestClient(app) as c:
+        c.headers["Authorization"] = f"Bearer {ADMIN}"
+        yield c
+
+
+def load(client: TestClient, *events: dict[str, Any]) -> None:
+    store = client.app.state.store  # type: ignore[attr-defined]
+    store.process([RecordEvent.model_validate(e) for e in events], NOW)
+
+
+def key(client: TestClient, scopes: list[str], courts: list[str]) -> dict[str, str]:
+    token = client.app.state.keys.create("t", scopes, courts)  # type: ignore[attr-defined]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_current_decisions_list_each_in_scope_count(client: TestClient) -> None:
+    load(client, event("e1", "CA-SF", "HS 11359", "2010-01-01"),
+         event("e2", "CA-SF", "PC 459", "2011-01-01", case_number="C2"))
+    body = client.get("/v1/subjects/S1/decisions").json()
+    assert [(d["statute"], d["relief"]) for d in body["decisions"]] == [
+        ("HS 11359", "reduce_to_misdemeanor")]
+
+
+def test_evaluate_decides_without_publishing_and_honours_the_policy_override(
+        client: TestClient) -> None:
+    events = [event("e1", "CA-SF", "HS 11359", "2010-01-01")]
+    statewide = client.post("/v1/evaluate", json={"events": events}).json()
+    assert [d["relief"] for d in statewide["decisions"]] == ["reduce_to_misdemeanor"]
+    blanket = client.post("/v1/evaluate", json={"events": events, "policy": "dismiss-all"}).json()
+    assert [(d["relief"], d["policy"]) for d in blanket["decisions"]] == [
+        ("dismiss_and_seal", "dismiss-all")]
+    assert client.get("/v1/subjects/S1/decisions").status_code == 404
+
+
+def test_evaluate_uses_the_as_of_date_for_the_procedure(client: TestClient) -> None:
+    e = event("e1", "CA-SF", "HS 11359", "2010-01-01")
+    e["case"]["counts"][0]["sentence"] = {"kind": "probation", "end_date": "2015-06-01"}
+    serving = client.post("/v1/evaluate", json={"events": [e], "as_of": "2014-01-01"}).json()
+    done = client.post("/v1/evaluate", json={"events": [e], "as_of": "2016-01-01"}).json()
+    assert serving["decisions"][0]["procedure"] == "petition"
+    assert done["decisions"][0]["procedure"] == "application"
+
+
+def test_evaluate_refuses_events_of_two_people(client: TestClient) -> None:
+    events = [event("e1", "CA-SF", "HS 11359", "2010-01-01"),
+              event("e2", "CA-SF", "HS 11359", "2010-01-01", subject_id="S2")]
+    answer = client.post("/v1/evaluate", json={"events": events})
+    assert answer.status_code == 422
+    assert "one subject_id" in answer.text
+
+
+def test_reads_need_a_key_with_the_decisions_scope_and_the_court(client: TestClient) -> None:
+    load(client, event("e1", "CA-SF", "HS 11359", "2010-01-01"))
+    assert client.get("/v1/subjects/S1/decisions", headers={"Authorization": ""}).status_code == 401
+    assert client.get("/v1/subjects/S1/decisions",
+                      headers={"Authorization": "Bearer cw_nope_nope"}).status_code == 401
+    wrong_scope = key(client, ["records:write"], ["CA-SF"])
+    assert client.get("/v1/subjects/S1/decisions", headers=wrong_scope).status_code == 403
+    other_court = key(client, ["decisions:read"], ["CA-LA"])
+    assert client.get("/v1/subjects/S1/decisions", headers=other_court).json()["decisions"] == []
+    assert client.get("/v1/courts/CA-SF/summary", headers=other_court).status_code == 403
+    assert client.post("/v1/evaluate", headers=other_court, json={"events": [
+        event("e1", "CA-SF", "HS 11359", "2010-01-01")]}).status_code == 403
+
+
+def test_a_count_sealed_by_court_order_is_served_only_with_the_sealed_scope(
+        client: TestClient) -> None:
+    order = {"case_number": "C1", "count": 1, "outcome": "granted",
+             "relief": "dismiss_and_seal", "order_date": "2025-01-01"}
+    load(client, event("e1", "CA-SF", "HS 11357", "2010-01-01", level="misdemeanor"),
+         event("e2", "CA-SF", "", "", event_type="court_order", order=order))
+    reader = key(client, ["decisions:read"], ["CA-SF"])
+    sealed_reader = key(client, ["decisions:read", "sealed:read"], ["CA-SF"])
+    assert client.get("/v1/subjects/S1/decisions", headers=reader).json()["decisions"] == []
+    assert len(client.get("/v1/subjects/S1/decisions",
+                          headers=sealed_reader).json()["decisions"]) == 1
+
+
+def test_the_court_summary_counts_people_left_with_no_felony_and_no_conviction(
+        client: TestClient) -> None:
+    load(client,
+         event("a1", "CA-SF", "HS 11359", "2010-01-01", subject_id="A"),  # reduced: no felony left
+         event("b1", "CA-SF", "HS 11357", "2010-01-01", level="misdemeanor", subject_id="B"),
+         event("c1", "CA-SF", "HS 11360", "2010-01-01", level="misdemeanor", subject_id="C"),
+         event("c2", "CA-SF", "PC 459", "2012-01-01", case_number="C9", subject_id="C"))
+    summary = client.get("/v1/courts/CA-SF/summary").json()
+    assert summary["people"] == 3
+    assert summary["counts_by_relief"] == {"dismiss_and_seal": 2, "reduce_to_misdemeanor": 1}
+    assert summary["counts_by_statute"]["HS 11359"] == {"reduce_to_misdemeanor": 1}
+    assert summary["people_left_with_no_felony"] == 2  # A (now a misdemeanor) and B; C keeps PC 459
+    assert summary["people_left_with_no_conviction"] == 1  # only B
+
+
+def test_health_and_metrics_answer_without_a_key(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert "clearway_events_consumed_total" in client.get("/metrics").text
+    assert client.get("/readyz").status_code == 503  # no broker at 127.0.0.1:1
