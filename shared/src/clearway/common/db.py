@@ -7,10 +7,16 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.exc import OperationalError
 
 T = TypeVar("T")
+READ_ONLY = "clearway_read_only"
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection for a consistent read that takes no write lock (SQLite)."""
+    return engine.connect().execution_options(**{READ_ONLY: True})
 
 
 def make_engine(url: str) -> Engine:
@@ -29,8 +35,12 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _begin(conn):  # type: ignore[no-untyped-def]
             # IMMEDIATE takes the write lock up front, so concurrent writers wait
-            # (busy_timeout) instead of failing on a read-to-write upgrade.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # (busy_timeout) instead of failing on a read-to-write upgrade. Reads that
+            # say so take a plain snapshot and leave the lock to writers.
+            if conn.get_execution_options().get(READ_ONLY):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     if url.startswith("postgresql://"):

@@ -41,6 +41,7 @@ class ServiceProcess:
     env: dict[str, str]
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
+    nice: int = 0
 
     @property
     def url(self) -> str:
@@ -51,6 +52,7 @@ class ServiceProcess:
         self.process = subprocess.Popen(
             [console_script(f"clearway-{self.name}"), "serve"],
             env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=(lambda: os.nice(self.nice)) if self.nice else None,
         )
 
     def alive(self) -> bool:
@@ -107,6 +109,7 @@ class Stack:
     partitions: int = 12
     database_urls: dict[str, str] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
+    nice: dict[str, int] = field(default_factory=dict)
     api_key: str = field(default_factory=dev_api_key)
     broker: EmbeddedBroker | None = None
     smtp_port: int = 0
@@ -170,7 +173,7 @@ class Stack:
         port = free_port()
         number = len(instances) if instance is None else instance
         proc = ServiceProcess(name, port, self.env_for(name, port, number),
-                              self.workdir / f"{name}-{number}.log")
+                              self.workdir / f"{name}-{number}.log", nice=self.nice.get(name, 0))
         proc.start()
         if instance is None:
             instances.append(proc)
@@ -181,7 +184,7 @@ class Stack:
     def restart_service(self, name: str, instance: int = 0, kill: bool = True) -> ServiceProcess:
         old = self.services[name][instance]
         old.kill() if kill else old.terminate()
-        proc = ServiceProcess(name, free_port(), {}, old.log_path)
+        proc = ServiceProcess(name, free_port(), {}, old.log_path, nice=old.nice)
         proc.env = self.env_for(name, proc.port, instance)
         proc.start()
         self.services[name][instance] = proc

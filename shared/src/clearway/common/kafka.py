@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from pydantic import BaseModel, ValidationError
 
@@ -68,13 +67,12 @@ def decode(model: type[BaseModel], value: bytes | None) -> BaseModel:
     if len(value) > MAX_MESSAGE_BYTES:
         raise PoisonMessage(f"message of {len(value)} bytes exceeds {MAX_MESSAGE_BYTES}")
     try:
-        data = orjson.loads(value)
-    except orjson.JSONDecodeError as exc:
-        raise PoisonMessage(f"undecodable: {exc}") from None
-    try:
-        return model.model_validate(data)
+        return model.model_validate_json(value)
     except ValidationError as exc:
-        fields = sorted({".".join(str(p) for p in e["loc"]) or "<root>" for e in exc.errors()})
+        errors = exc.errors(include_input=False, include_url=False)
+        if any(e["type"] in ("json_invalid", "json_type") for e in errors):
+            raise PoisonMessage("undecodable: not a JSON object") from None
+        fields = sorted({".".join(str(p) for p in e["loc"]) or "<root>" for e in errors})
         raise PoisonMessage("schema: invalid " + ", ".join(fields)) from None
 
 

@@ -20,9 +20,10 @@ from sqlalchemy import (
     select,
     tuple_,
 )
+from sqlalchemy.exc import IntegrityError
 
 from clearway.common.auth import api_keys_table
-from clearway.common.db import create_schema
+from clearway.common.db import create_schema, reading
 from clearway.common.events import Decision, RecordEvent
 from clearway.common.outbox import OutboxMessage, add_to_outbox, outbox_table
 from clearway.common.topics import DECISIONS
@@ -75,27 +76,50 @@ class EligibilityStore:
 
     # -- the pipeline -----------------------------------------------------------------
     def process(self, events: Sequence[RecordEvent], now: dt.datetime) -> list[Decision]:
-        """Record new events, re-decide each touched person, stage what changed."""
-        with self.engine.begin() as conn:
-            fresh = self._record_new(conn, events)
+        """Record new events, re-decide each touched person, stage what changed.
+
+        The deciding happens on a read snapshot, outside the write lock, so several
+        workers sharing a store decide in parallel; the write is inserts only. Should
+        another worker have written the same person meanwhile (a rebalance), a key
+        conflicts and the batch is decided again on fresh data."""
+        for attempt in range(5):
+            try:
+                return self._process_once(events, now)
+            except IntegrityError:
+                if attempt == 4:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _process_once(self, events: Sequence[RecordEvent], now: dt.datetime) -> list[Decision]:
+        with reading(self.engine) as conn:
+            fresh = self._unprocessed(conn, events)
             touched = sorted({e.subject_id for e in fresh})
-            return self._redecide(conn, touched, now, fresh)
+            decided = self._decide(conn, touched, now, fresh)
+        with self.engine.begin() as conn:
+            self._insert_events(conn, fresh)
+            self._insert_decisions(conn, decided)
+        return decided
 
     def load_events(self, events: Sequence[RecordEvent]) -> int:
         """Add events to histories without deciding (replaying the topic)."""
         with self.engine.begin() as conn:
-            return len(self._record_new(conn, events))
+            fresh = self._unprocessed(conn, events)
+            self._insert_events(conn, fresh)
+            return len(fresh)
 
     def recompute(self, subject_ids: Sequence[str], now: dt.datetime) -> list[Decision]:
         with self.engine.begin() as conn:
-            return self._redecide(conn, subject_ids, now)
+            decided = self._decide(conn, subject_ids, now)
+            self._insert_decisions(conn, decided)
+            return decided
 
     def all_subjects(self) -> list[str]:
         with self.engine.connect() as conn:
             return [r[0] for r in conn.execute(
                 select(subject_events.c.subject_id).distinct().order_by(subject_events.c.subject_id))]
 
-    def _record_new(self, conn: Connection, events: Sequence[RecordEvent]) -> list[RecordEvent]:
+    @staticmethod
+    def _unprocessed(conn: Connection, events: Sequence[RecordEvent]) -> list[RecordEvent]:
         unique: dict[tuple[str, str], RecordEvent] = {}
         for event in events:
             unique.setdefault((event.court, event.event_id), event)
@@ -105,19 +129,23 @@ class EligibilityStore:
                 tuple_(processed.c.court, processed.c.event_id).in_(keys[i:i + CHUNK])))
             for row in done:
                 unique.pop((row.court, row.event_id), None)
-        fresh = list(unique.values())
-        if fresh:
-            conn.execute(processed.insert(), [{"court": e.court, "event_id": e.event_id}
-                                              for e in fresh])
-            conn.execute(subject_events.insert(), [
-                {"subject_id": e.subject_id, "court": e.court, "event_id": e.event_id,
-                 "payload": orjson.dumps(_without_contact(e).model_dump(mode="json"))}
-                for e in fresh
-            ])
-        return fresh
+        return list(unique.values())
 
-    def _redecide(self, conn: Connection, subject_ids: Sequence[str], now: dt.datetime,
-                  known: Sequence[RecordEvent] = ()) -> list[Decision]:
+    @staticmethod
+    def _insert_events(conn: Connection, fresh: Sequence[RecordEvent]) -> None:
+        if not fresh:
+            return
+        conn.execute(processed.insert(), [{"court": e.court, "event_id": e.event_id}
+                                          for e in fresh])
+        conn.execute(subject_events.insert(), [
+            {"subject_id": e.subject_id, "court": e.court, "event_id": e.event_id,
+             "payload": orjson.dumps(_without_contact(e).model_dump(mode="json"))}
+            for e in fresh
+        ])
+
+    def _decide(self, conn: Connection, subject_ids: Sequence[str], now: dt.datetime,
+                known: Sequence[RecordEvent] = ()) -> list[Decision]:
+        """Decide each person on what the store holds plus `known` (not yet stored)."""
         published: list[Decision] = []
         for i in range(0, len(subject_ids), CHUNK):
             chunk = subject_ids[i:i + CHUNK]
@@ -128,34 +156,39 @@ class EligibilityStore:
                 outcomes = decide(history, now.date(), self.policy_table)
                 published += changes(subject_id, outcomes, currents.get(subject_id, {}),
                                      now.date(), now)
-        if published:
-            conn.execute(decisions.insert(), [
-                {"subject_id": d.subject_id, "court": d.court, "case_number": d.case_number,
-                 "count": d.count, "version": d.version, "decision_id": d.decision_id,
-                 "relief": d.relief, "payload": orjson.dumps(d.model_dump(mode="json"))}
-                for d in published
-            ])
-            add_to_outbox(conn, outbox, [
-                OutboxMessage.of(DECISIONS, d.subject_id, d, source="clearway/eligibility",
-                                 ce_id=d.decision_id)
-                for d in published
-            ])
         return published
+
+    @staticmethod
+    def _insert_decisions(conn: Connection, decided: Sequence[Decision]) -> None:
+        if not decided:
+            return
+        conn.execute(decisions.insert(), [
+            {"subject_id": d.subject_id, "court": d.court, "case_number": d.case_number,
+             "count": d.count, "version": d.version, "decision_id": d.decision_id,
+             "relief": d.relief, "payload": orjson.dumps(d.model_dump(mode="json"))}
+            for d in decided
+        ])
+        add_to_outbox(conn, outbox, [
+            OutboxMessage.of(DECISIONS, d.subject_id, d, source="clearway/eligibility",
+                             ce_id=d.decision_id)
+            for d in decided
+        ])
 
     @staticmethod
     def _events_of(conn: Connection, subject_ids: Iterable[str],
                    known: Sequence[RecordEvent] = ()) -> dict[str, list[RecordEvent]]:
-        """Each person's stored events; `known` ones (just consumed) are not parsed again."""
-        parsed = {(e.court, e.event_id): e for e in known}
+        """Each person's stored events, plus the `known` ones not stored yet."""
+        wanted = set(subject_ids)
+        parsed = {(e.court, e.event_id): e for e in known if e.subject_id in wanted}
         out: dict[str, list[RecordEvent]] = defaultdict(list)
+        for event in parsed.values():
+            out[event.subject_id].append(event)
         rows = conn.execute(select(subject_events.c.subject_id, subject_events.c.court,
                                    subject_events.c.event_id, subject_events.c.payload)
                             .where(subject_events.c.subject_id.in_(list(subject_ids))))
         for row in rows:
-            event = parsed.get((row.court, row.event_id))
-            if event is None:
-                event = RecordEvent.model_validate(orjson.loads(row.payload))
-            out[row.subject_id].append(event)
+            if (row.court, row.event_id) not in parsed:
+                out[row.subject_id].append(RecordEvent.model_validate_json(row.payload))
         return out
 
     @staticmethod

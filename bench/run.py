@@ -1,0 +1,585 @@
+"""`make bench`: the county-scale benchmark on the embedded stack.
+
+Each phase gets a fresh embedded broker and fresh stores, so one phase's data never
+flatters or slows another. Prints a table and writes the same figures to
+bench/results/<date>.json. See bench/README.md for what each number means.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import psutil
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
+
+from clearway.common.broker import EmbeddedBroker, free_port
+from clearway.common.datagen import generate_events
+from clearway.common.devstack import ServiceProcess, Stack, dev_api_key
+from clearway.common.envelope import encode
+from clearway.common.events import RecordEvent
+from clearway.common.topics import DECISIONS, RECORDS, provision_topics
+
+RESULTS = Path(__file__).parent / "results"
+BATCH = 1000
+
+
+# -- data ----------------------------------------------------------------------------------
+def write_dataset(cases: int, path: Path, seed: int = 20261125, prefix: str = "") -> int:
+    """The synthetic dataset as NDJSON on disk (streamed: memory stays flat at any size)."""
+    count = 0
+    with path.open("wb") as out:
+        for event in generate_events(cases=cases, seed=seed):
+            if prefix:
+                event["event_id"] = prefix + event["event_id"]
+                event["subject"]["subject_id"] = prefix + event["subject"]["subject_id"]
+                if event.get("case"):
+                    event["case"]["case_number"] = prefix + event["case"]["case_number"]
+            out.write(orjson.dumps(event) + b"\n")
+            count += 1
+    return count
+
+
+def lines(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        for line in f:
+            yield line.rstrip(b"\n")
+
+
+def chunks(path: Path, size: int) -> Iterator[list[bytes]]:
+    chunk: list[bytes] = []
+    for line in lines(path):
+        chunk.append(line)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+# -- phase 1: the raw broker ---------------------------------------------------------------
+async def _produce_records(bootstrap: str, topic: str, path: Path) -> tuple[int, float]:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
+                                max_batch_size=128 * 1024)
+    await producer.start()
+    started = time.perf_counter()
+    sent = 0
+    try:
+        pending = []
+        for line in lines(path):
+            event = RecordEvent.model_validate_json(line)
+            value, headers = encode(event, source="bench", ce_id=f"{event.court}/{event.event_id}")
+            pending.append(await producer.send(topic, value, key=event.subject_id.encode(),
+                                               headers=headers))
+            sent += 1
+            if len(pending) >= 5000:
+                await asyncio.gather(*pending)
+                pending = []
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+    return sent, time.perf_counter() - started
+
+
+async def _serialized(path: Path) -> list[tuple[bytes, bytes, list[tuple[str, bytes]]]]:
+    out = []
+    for line in lines(path):
+        event = RecordEvent.model_validate_json(line)
+        value, headers = encode(event, source="bench", ce_id=f"{event.court}/{event.event_id}")
+        out.append((event.subject_id.encode(), value, headers))
+    return out
+
+
+async def raw_baseline(bootstrap: str, path: Path, total: int) -> dict[str, float]:
+    """aiokafka alone: produce the same serialized events, read them back in a group, and
+    a batched consume+produce loop (the ceiling a stream processor can reach here)."""
+    topics = [f"bench.raw.{uuid.uuid4().hex[:6]}", f"bench.raw.out.{uuid.uuid4().hex[:6]}"]
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin.create_topics([NewTopic(t, 12, 1) for t in topics])
+    admin.close()
+    records = await _serialized(path)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
+                                max_batch_size=128 * 1024)
+    await producer.start()
+    started = time.perf_counter()
+    pending = [await producer.send(topics[0], v, key=k, headers=h) for k, v, h in records]
+    await asyncio.gather(*pending)
+    produce_s = time.perf_counter() - started
+    await producer.stop()
+
+    async def consume(group: str, forward_to: str | None) -> float:
+        consumer = AIOKafkaConsumer(topics[0], bootstrap_servers=bootstrap, group_id=group,
+                                    auto_offset_reset="earliest", enable_auto_commit=False,
+                                    session_timeout_ms=6000, heartbeat_interval_ms=2000,
+                                    fetch_max_bytes=16 * 1024 * 1024,
+                                    max_partition_fetch_bytes=4 * 1024 * 1024)
+        out = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
+                               max_batch_size=128 * 1024)
+        await consumer.start()
+        await out.start()
+        seen, first = 0, None
+        try:
+            while seen < total:
+                batch = await consumer.getmany(timeout_ms=500, max_records=5000)
+                if batch and first is None:
+                    first = time.perf_counter()
+                futures = []
+                for recs in batch.values():
+                    for r in recs:
+                        orjson.loads(r.value)
+                        if forward_to:
+                            futures.append(await out.send(forward_to, r.value, key=r.key,
+                                                          headers=list(r.headers)))
+                    seen += len(recs)
+                await asyncio.gather(*futures)
+                if batch:
+                    await consumer.commit()
+            return time.perf_counter() - (first or time.perf_counter())
+        finally:
+            await out.stop()
+            await consumer.stop()
+
+    consume_s = await consume(f"bench-raw-{uuid.uuid4().hex[:6]}", None)
+    relay_s = await consume(f"bench-raw-cp-{uuid.uuid4().hex[:6]}", topics[1])
+    return {"records": total, "produce_msgs_per_s": total / produce_s,
+            "consume_msgs_per_s": total / consume_s,
+            "consume_produce_msgs_per_s": total / relay_s}
+
+
+# -- phase 2: ingest -----------------------------------------------------------------------
+def _ingest_process(workdir: Path, bootstrap: str, key: str) -> ServiceProcess:
+    port = free_port()
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+           "CLEARWAY_INGEST_DATA_DIR": str(workdir), "CLEARWAY_INGEST_HTTP_PORT": str(port),
+           "CLEARWAY_BOOTSTRAP_API_KEY": key, "CLEARWAY_INGEST_LOG_LEVEL": "WARNING"}
+    proc = ServiceProcess("ingest", port, env, workdir / "ingest.log")
+    proc.start()
+    proc.wait_ready(60)
+    return proc
+
+
+def post_all(url: str, key: str, slices: list[list[list[bytes]]], ndjson: bool
+             ) -> tuple[int, float, list[float], float]:
+    """Each client posts its slice of request bodies; returns accepted, seconds, latencies
+    and the time of the first answer."""
+    latencies: list[float] = []
+    first_answer = [float("inf")]
+    lock = threading.Lock()
+
+    def client(bodies: list[list[bytes]]) -> int:
+        accepted = 0
+        headers = {"Authorization": f"Bearer {key}"}
+        if ndjson:
+            headers["Content-Type"] = "application/x-ndjson"
+        else:
+            headers["Content-Type"] = "application/json"
+        with httpx.Client(base_url=url, headers=headers, timeout=300) as http:
+            for body in bodies:
+                data = b"\n".join(body) + b"\n" if ndjson else b"[" + b",".join(body) + b"]"
+                t = time.perf_counter()
+                answer = http.post("/v1/records:batch", content=data)
+                done = time.perf_counter()
+                answer.raise_for_status()
+                report = answer.json()
+                accepted += report["accepted"] + report["duplicates"]
+                with lock:
+                    latencies.append(done - t)
+                    first_answer[0] = min(first_answer[0], done)
+        return accepted
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(len(slices)) as pool:
+        accepted = sum(pool.map(client, slices))
+    return accepted, time.perf_counter() - started, latencies, first_answer[0]
+
+
+def split(path: Path, clients: int, per_request: int, limit: int | None = None
+          ) -> list[list[list[bytes]]]:
+    bodies = list(chunks(path, per_request))
+    if limit is not None:
+        bodies = bodies[: max(1, limit // per_request)]
+    return [bodies[i::clients] for i in range(clients)]
+
+
+def ingest_phase(workdir: Path, path: Path, cases: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    limit = min(cases, 40_000)
+    for mode in ("json", "ndjson"):
+        for clients in (1, 4):
+            run_dir = workdir / f"ingest-{mode}-{clients}"
+            run_dir.mkdir()
+            key = dev_api_key()
+            with EmbeddedBroker(log_path=run_dir / "broker.log") as broker:
+                provision_topics(broker.bootstrap_servers, 12)
+                proc = _ingest_process(run_dir, broker.bootstrap_servers, key)
+                try:
+                    per_request = BATCH if mode == "json" else 5000
+                    accepted, seconds, latencies, _ = post_all(
+                        proc.url, key, split(path, clients, per_request, limit), mode == "ndjson")
+                finally:
+                    proc.terminate()
+            out[f"{mode}_{clients}_clients"] = {
+                "records": accepted, "records_per_s": accepted / seconds,
+                "request_records": per_request,
+                "p50_ms": pct(latencies, 0.5) * 1000, "p99_ms": pct(latencies, 0.99) * 1000}
+    return out
+
+
+# -- phase 3: eligibility from a preloaded topic -------------------------------------------
+async def count_until_quiet(bootstrap: str, topic: str, quiet: float, started: float,
+                            expect_more_than: int = 0) -> tuple[int, float, float]:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None,
+                                auto_offset_reset="earliest")
+    await consumer.start()
+    seen, first, last = 0, None, time.perf_counter()
+    try:
+        while True:
+            batch = await consumer.getmany(timeout_ms=300, max_records=10000)
+            now = time.perf_counter()
+            for recs in batch.values():
+                seen += len(recs)
+            if batch:
+                first = first or now
+                last = now
+            elif seen > expect_more_than and now - last > quiet:
+                break
+            elif now - started > 1800:
+                break
+    finally:
+        await consumer.stop()
+    return seen, (first or last) - started, last - started
+
+
+def eligibility_phase(workdir: Path, path: Path, workers: int, db: str) -> dict[str, Any]:
+    run_dir = workdir / f"eligibility-{workers}"
+    run_dir.mkdir()
+    with EmbeddedBroker(log_path=run_dir / "broker.log") as broker:
+        bootstrap = broker.bootstrap_servers
+        provision_topics(bootstrap, 12)
+        records, _ = asyncio.run(_produce_records(bootstrap, RECORDS, path))
+        database_url = _database(db, run_dir, "eligibility")
+        procs = []
+        started = time.perf_counter()
+        for i in range(workers):
+            port = free_port()
+            env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+                   "CLEARWAY_ELIGIBILITY_DATA_DIR": str(run_dir),
+                   "CLEARWAY_ELIGIBILITY_HTTP_PORT": str(port),
+                   "CLEARWAY_ELIGIBILITY_LOG_LEVEL": "WARNING",
+                   "CLEARWAY_ELIGIBILITY_DATABASE_URL": database_url}
+            proc = ServiceProcess("eligibility", port, env, run_dir / f"eligibility-{i}.log")
+            proc.start()
+            procs.append(proc)
+        try:
+            decisions, first_s, last_s = asyncio.run(
+                count_until_quiet(bootstrap, DECISIONS, 6.0, started))
+        finally:
+            for proc in procs:
+                proc.terminate()
+    busy = max(last_s - first_s, 1e-9)
+    return {"workers": workers, "db": db, "records": records, "decisions": decisions,
+            "startup_s": first_s, "busy_s": busy, "records_per_s": records / busy,
+            "decisions_per_s": decisions / busy}
+
+
+def _database(db: str, run_dir: Path, name: str) -> str:
+    if db == "sqlite":
+        return f"sqlite:///{run_dir / (name + '.db')}"
+    import psycopg
+
+    admin = os.environ.get("CLEARWAY_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+    dbname = f"cw_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{dbname}"')
+    return f"postgresql+psycopg://{admin.split('://', 1)[1].rsplit('/', 1)[0]}/{dbname}"
+
+
+# -- phase 4: end to end -------------------------------------------------------------------
+class RssSampler:
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.peak: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for name, procs in self.stack.services.items():
+                for i, proc in enumerate(procs):
+                    if proc.process is None:
+                        continue
+                    with contextlib.suppress(psutil.Error):
+                        rss = psutil.Process(proc.process.pid).memory_info().rss / 2**20
+                        label = f"{name}-{i}"
+                        self.peak[label] = max(self.peak.get(label, 0.0), rss)
+            if self.stack.broker and self.stack.broker.process:
+                with contextlib.suppress(psutil.Error):
+                    rss = psutil.Process(self.stack.broker.process.pid).memory_info().rss / 2**20
+                    self.peak["broker"] = max(self.peak.get("broker", 0.0), rss)
+            time.sleep(0.5)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+async def _watch_latency(bootstrap: str, sent_at: dict[tuple[str, str], float],
+                         arrived: dict[tuple[str, str], float], stop: asyncio.Event) -> None:
+    consumer = AIOKafkaConsumer(DECISIONS, bootstrap_servers=bootstrap, group_id=None,
+                                auto_offset_reset="latest")
+    await consumer.start()
+    try:
+        while not stop.is_set():
+            batch = await consumer.getmany(timeout_ms=100)
+            now = time.perf_counter()
+            for recs in batch.values():
+                for r in recs:
+                    d = orjson.loads(r.value)
+                    key = (d["subject_id"], d["case_number"])
+                    if key not in arrived:
+                        arrived[key] = now
+    finally:
+        await consumer.stop()
+
+
+def steady_latency(stack: Stack, path: Path, rate: float, seconds: float) -> dict[str, float]:
+    """Post at `rate` records/s in small batches; time from each 2xx to its first decision."""
+    sent_at: dict[tuple[str, str], float] = {}
+    arrived: dict[tuple[str, str], float] = {}
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    watcher = threading.Thread(target=lambda: loop.run_until_complete(
+        _watch_latency(stack.bootstrap_servers or "", sent_at, arrived, stop)), daemon=True)
+    watcher.start()
+    time.sleep(3)  # the watcher joins at the end of the topic
+    tick = 0.05
+    per_tick = max(1, int(rate * tick))
+    source = lines(path)
+    deadline = time.perf_counter() + seconds
+    with httpx.Client(base_url=stack.url("ingest"), headers=stack.headers(), timeout=30) as http:
+        next_at = time.perf_counter()
+        while time.perf_counter() < deadline:
+            body = [line for _, line in zip(range(per_tick), source)]
+            if not body:
+                break
+            answer = http.post("/v1/records:batch", content=b"[" + b",".join(body) + b"]",
+                               headers={"Content-Type": "application/json"})
+            done = time.perf_counter()
+            answer.raise_for_status()
+            for line in body:
+                e = orjson.loads(line)
+                if e.get("case"):
+                    sent_at[(e["subject"]["subject_id"], e["case"]["case_number"])] = done
+            next_at += tick
+            time.sleep(max(0.0, next_at - time.perf_counter()))
+    time.sleep(5)
+    loop.call_soon_threadsafe(stop.set)
+    watcher.join(10)
+    latencies = [arrived[k] - t for k, t in sent_at.items() if k in arrived]
+    return {"rate_records_per_s": per_tick / tick, "measured": len(latencies),
+            "p50_ms": pct(latencies, 0.5) * 1000, "p99_ms": pct(latencies, 0.99) * 1000}
+
+
+def end_to_end_phase(workdir: Path, path: Path, latency_path: Path, total: int
+                     ) -> dict[str, Any]:
+    run_dir = workdir / "e2e"
+    # Filing and notify run at a lower CPU priority: on two cores the decision path comes first.
+    stack = Stack(run_dir, nice={"filing": 10, "notify": 10},
+                  extra_env={f"CLEARWAY_{n}_LOG_LEVEL": "WARNING"
+                             for n in ("INGEST", "ELIGIBILITY", "FILING", "NOTIFY")})
+    try:
+        stack.start()
+        with RssSampler(stack) as rss:
+            started = time.perf_counter()
+            accepted, post_s, _, first_answer = post_all(
+                stack.url("ingest"), stack.api_key, split(path, 4, BATCH), ndjson=False)
+            decisions, _, last_s = asyncio.run(count_until_quiet(
+                stack.bootstrap_servers or "", DECISIONS, 8.0, started))
+            first_to_last = started + last_s - min(first_answer, started + last_s)
+            max_rate = accepted / max(first_to_last, 1e-9)
+            latency = steady_latency(stack, latency_path, max_rate / 2, 20.0)
+        return {"records": accepted, "decisions": decisions, "ingest_s": post_s,
+                "first_accepted_to_last_decision_s": first_to_last,
+                "records_per_s": max_rate, "steady_latency": latency,
+                "peak_rss_mb": {k: round(v, 1) for k, v in sorted(rss.peak.items())}}
+    finally:
+        stack.stop()
+
+
+# -- phase 5: bulk motion ------------------------------------------------------------------
+def bulk_phase(workdir: Path, cases: int) -> dict[str, Any]:
+    from clearway.filing.benchmark import bulk_benchmark
+
+    return bulk_benchmark(cases, workdir / "bulk")
+
+
+# -- report --------------------------------------------------------------------------------
+def targets(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    out = []
+    e2e = results.get("end_to_end")
+    size = results["cases"]
+    if e2e:
+        scaled = e2e["first_accepted_to_last_decision_s"] * 125_000 / size
+        out.append(("125k cases ingest->last decision <= 60 s",
+                    f"{scaled:.1f} s (scaled from {size:,})", scaled <= 60))
+        p99 = e2e["steady_latency"]["p99_ms"]
+        out.append(("p99 ingest->decision at half max <= 500 ms", f"{p99:.0f} ms", p99 <= 500))
+    raw = results.get("raw", {}).get("consume_produce_msgs_per_s")
+    one = results.get("eligibility_1")
+    two = results.get("eligibility_2")
+    if raw and one:
+        ratio = one["records_per_s"] / raw
+        out.append(("eligibility x1 >= 25% of raw consume+produce", f"{ratio:.0%}", ratio >= 0.25))
+    if one and two:
+        ratio = two["records_per_s"] / one["records_per_s"]
+        out.append(("eligibility x2 >= 1.6 x eligibility x1", f"{ratio:.2f}x", ratio >= 1.6))
+    bulk = results.get("bulk")
+    if bulk:
+        out.append(("bulk motion of 60,000 <= 60 s, <= 500 MB",
+                    f"{bulk['seconds']:.1f} s, {bulk['peak_rss_mb']:.0f} MB",
+                    bulk["seconds"] <= 60 and bulk["peak_rss_mb"] <= 500))
+    return out
+
+
+def print_table(results: dict[str, Any]) -> None:
+    r = results
+    print(f"\nClearway benchmark, {r['date']}, {r['cases']:,} cases ({r['records']:,} record "
+          f"events), {r['machine']}")
+    rows: list[tuple[str, str]] = []
+    if "raw" in r:
+        raw = r["raw"]
+        rows += [("raw broker: produce", f"{raw['produce_msgs_per_s']:,.0f} msg/s"),
+                 ("raw broker: consume (group)", f"{raw['consume_msgs_per_s']:,.0f} msg/s"),
+                 ("raw broker: consume+produce loop", f"{raw['consume_produce_msgs_per_s']:,.0f} msg/s")]
+    for name, v in r.get("ingest", {}).items():
+        rows.append((f"ingest {name.replace('_', ' ')}",
+                     f"{v['records_per_s']:,.0f} rec/s, p50 {v['p50_ms']:.0f} ms, "
+                     f"p99 {v['p99_ms']:.0f} ms ({v['request_records']}/request)"))
+    for key in ("eligibility_1", "eligibility_2"):
+        if key in r:
+            v = r[key]
+            ratio = v["records_per_s"] / r["raw"]["consume_produce_msgs_per_s"] if "raw" in r else 0
+            rows.append((f"eligibility x{v['workers']} ({v['db']})",
+                         f"{v['records_per_s']:,.0f} rec/s, {v['decisions_per_s']:,.0f} "
+                         f"decisions/s ({ratio:.0%} of raw), startup {v['startup_s']:.1f} s"))
+    if "end_to_end" in r:
+        e = r["end_to_end"]
+        rows.append(("end to end: first 2xx -> last decision",
+                     f"{e['first_accepted_to_last_decision_s']:.1f} s "
+                     f"({e['records_per_s']:,.0f} rec/s, {e['decisions']:,} decisions)"))
+        s = e["steady_latency"]
+        rows.append(("steady half-max load: 2xx -> decision",
+                     f"p50 {s['p50_ms']:.0f} ms, p99 {s['p99_ms']:.0f} ms at "
+                     f"{s['rate_records_per_s']:,.0f} rec/s ({s['measured']} measured)"))
+        rows.append(("peak RSS (MB)", ", ".join(f"{k} {v:.0f}" for k, v in e["peak_rss_mb"].items())))
+    if "bulk" in r:
+        b = r["bulk"]
+        rows.append((f"bulk motion of {b['cases']:,} cases",
+                     f"{b['seconds']:.1f} s, peak RSS {b['peak_rss_mb']:.0f} MB, {b['pages']} pages"))
+    if "per_record_vs_125k" in r:
+        rows.append(("per-record cost vs the last 125k run", f"{r['per_record_vs_125k']:.2f}x"))
+    width = max(len(a) for a, _ in rows)
+    for a, b in rows:
+        print(f"  {a.ljust(width)}  {b}")
+    print("\nTargets:")
+    for name, figure, ok in targets(r):
+        print(f"  [{'met' if ok else 'MISSED'}] {name}: {figure}")
+
+
+def compare_with_125k(results: dict[str, Any]) -> None:
+    if results["cases"] == 125_000 or "end_to_end" not in results:
+        return
+    earlier = sorted(RESULTS.glob("*.json"))
+    for path in reversed(earlier):
+        data = json.loads(path.read_text())
+        if data.get("cases") == 125_000 and "end_to_end" in data:
+            mine = results["end_to_end"]["records_per_s"]
+            theirs = data["end_to_end"]["records_per_s"]
+            results["per_record_vs_125k"] = theirs / mine
+            return
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", type=int, default=125_000, help="cases (disposition events)")
+    parser.add_argument("--phases", default="raw,ingest,eligibility,e2e,bulk")
+    parser.add_argument("--bulk-cases", type=int, default=60_000)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="eligibility store for the worker-scaling phase")
+    parser.add_argument("--no-save", action="store_true", help="do not write bench/results")
+    args = parser.parse_args()
+    phases = set(args.phases.split(","))
+    workdir = Path(tempfile.mkdtemp(prefix="clearway-bench-"))
+    results: dict[str, Any] = {
+        "date": dt.datetime.now().isoformat(timespec="seconds"), "cases": args.size,
+        "machine": f"{os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
+                   f"{platform.python_implementation()} {platform.python_version()}"}
+    try:
+        print(f"generating {args.size:,} cases ...", flush=True)
+        path = workdir / "dataset.ndjson"
+        results["records"] = write_dataset(args.size, path)
+        if "raw" in phases:
+            print("phase 1: raw broker baseline ...", flush=True)
+            with EmbeddedBroker(log_path=workdir / "raw-broker.log") as broker:
+                results["raw"] = asyncio.run(
+                    raw_baseline(broker.bootstrap_servers, path, results["records"]))
+        if "ingest" in phases:
+            print("phase 2: ingest ...", flush=True)
+            results["ingest"] = ingest_phase(workdir, path, args.size)
+        if "eligibility" in phases:
+            for workers in (1, 2):
+                print(f"phase 3: eligibility x{workers} ...", flush=True)
+                results[f"eligibility_{workers}"] = eligibility_phase(
+                    workdir, path, workers, args.db)
+        if "e2e" in phases:
+            print("phase 4: end to end ...", flush=True)
+            latency_path = workdir / "latency.ndjson"
+            write_dataset(max(5000, args.size // 10), latency_path, seed=99, prefix="L")
+            results["end_to_end"] = end_to_end_phase(workdir, path, latency_path,
+                                                     results["records"])
+        if "bulk" in phases:
+            print(f"phase 5: bulk motion of {args.bulk_cases:,} ...", flush=True)
+            results["bulk"] = bulk_phase(workdir, args.bulk_cases)
+        compare_with_125k(results)
+        print_table(results)
+        if not args.no_save:
+            RESULTS.mkdir(exist_ok=True)
+            out = RESULTS / f"{dt.date.today().isoformat()}-{args.size}.json"
+            out.write_text(json.dumps(results, indent=2) + "\n")
+            print(f"\nwritten to {out}")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
