@@ -625,12 +625,16 @@ class _Doc:
         return [schema]
 
 
+# Formats that change how a consumer parses a string. Others (email, uri, uuid, ...) only
+# validate it, like a pattern, and may come and go without breaking anyone.
+_PARSED_FORMATS = frozenset({"date", "date-time", "time", "duration"})
+
 _JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string",
                type(None): "null", list: "array", dict: "object"}
 
 
 def _types(doc: _Doc, schema: Any) -> frozenset[str]:
-    """The JSON types a schema admits, with string formats: {'string(date)', 'null'}."""
+    """The JSON types a schema admits, with parsed string formats: {'string(date)', 'null'}."""
     out: set[str] = set()
     for branch in doc.branches(schema):
         declared = branch.get("type")
@@ -649,7 +653,8 @@ def _types(doc: _Doc, schema: Any) -> frozenset[str]:
                 return frozenset()  # unconstrained: nothing to compare
         for name in declared:
             fmt = branch.get("format")
-            out.add(f"{name}({fmt})" if name == "string" and fmt else name)
+            parsed = name == "string" and fmt in _PARSED_FORMATS
+            out.add(f"{name}({fmt})" if parsed else name)
     return frozenset(out)
 
 
@@ -694,7 +699,7 @@ def _fmt(types: Iterable[str]) -> str:
 def breaking_changes(old_schema: Schema, new_schema: Schema) -> list[str]:
     """What in `new_schema` would break a consumer written for `old_schema`, or the replay
     of messages written under it: a removed field, a field whose type changed (including a
-    field becoming nullable or no longer nullable, and a changed string format), a field
+    field becoming nullable or no longer nullable, and a changed date/time format), a field
     that became required (or was added as required), and an enumerated value no longer
     allowed. Nested objects, arrays and `$defs`/`components` references are followed.
     An added optional field, an added enum value and changed descriptions are fine."""

@@ -21,6 +21,7 @@ from typing import Any
 
 import typer
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
 
 from clearway.common.kafka import MAX_MESSAGE_BYTES
 
@@ -85,14 +86,19 @@ def _servers(bootstrap_servers: str | None) -> str:
 
 
 def _consumer(bootstrap_servers: str) -> KafkaConsumer:
-    return KafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
-        client_id="clearway-dlq",
-        group_id=None,
-        enable_auto_commit=False,
-        allow_auto_create_topics=False,
-        max_partition_fetch_bytes=4 * MAX_MESSAGE_BYTES,
-    )
+    try:
+        return KafkaConsumer(
+            bootstrap_servers=bootstrap_servers,
+            client_id="clearway-dlq",
+            group_id=None,
+            enable_auto_commit=False,
+            allow_auto_create_topics=False,
+            max_partition_fetch_bytes=4 * MAX_MESSAGE_BYTES,
+            bootstrap_timeout_ms=10_000,
+        )
+    except KafkaError as exc:
+        raise _fail(f"no Kafka broker answers at {bootstrap_servers} "
+                    f"({type(exc).__name__})") from None
 
 
 def _fail(message: str) -> typer.Exit:
@@ -125,7 +131,7 @@ def read_dead_letters(
         last_progress = time.monotonic()
         while pending:
             batch = consumer.poll(timeout_ms=200, max_records=2000)
-            for tp, records in sorted(batch.items(), key=lambda item: item[0].partition):
+            for _tp, records in sorted(batch.items(), key=lambda item: item[0].partition):
                 if records:
                     last_progress = time.monotonic()
                 for r in records:
@@ -282,8 +288,11 @@ def replay(
     bootstrap_servers: str | None = BootstrapOption,
     idle_timeout: float = IdleOption,
 ) -> None:
-    """Republish dead letters to their original topic: the original key, value and headers,
-    without the dlq_ headers. Truncated dead letters are skipped (their value is cut)."""
+    """Republish dead letters to their original topic.
+
+    Sends the original key, value and headers, without the dlq_ headers. Truncated dead
+    letters are skipped (their value is cut). Consumers are idempotent: repeats are harmless.
+    """
     if bool(offset) == replay_all:
         raise typer.BadParameter("give --offset (one or more) or --all, not both")
     wanted = _parse_offsets(offset or [])

@@ -8,6 +8,7 @@ runs out. A crash between send and mark re-sends (at-least-once; consumers dedup
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -15,7 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import orjson
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.partitioner import DefaultPartitioner
 from pydantic import BaseModel
 from sqlalchemy import (
     BigInteger,
@@ -42,7 +44,7 @@ from clearway.common import envelope, metrics
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 30.0
+LEASE_SECONDS = 15.0
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -108,6 +110,42 @@ def add_to_outbox(conn: Connection, table: Table, messages: Sequence[OutboxMessa
     return [r[0] for r in result]
 
 
+_PARTITIONER = DefaultPartitioner()
+
+
+async def _scan_for(bootstrap: str, wanted: dict[tuple[str, int], dict[str, int]],
+                    starts: dict[tuple[str, int], int]) -> dict[int, tuple[int, int, int]]:
+    """Read each partition from its start to the fetch high watermark; the rows whose ce_id
+    is there, as (row id, partition, offset)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
+                                enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    found: dict[int, tuple[int, int, int]] = {}
+    try:
+        tps = [TopicPartition(topic, partition) for topic, partition in wanted]
+        consumer.assign(tps)
+        for tp in tps:
+            consumer.seek(tp, starts[(tp.topic, tp.partition)])
+        pending = set(tps)
+        idle = 0
+        while pending and idle < 10:
+            batches = await consumer.getmany(*pending, timeout_ms=300, max_records=5000)
+            idle = 0 if batches else idle + 1
+            for tp, records in batches.items():
+                ids = wanted[(tp.topic, tp.partition)]
+                for r in records:
+                    ce_id = next((v.decode() for k, v in r.headers or () if k == "ce_id"), None)
+                    if ce_id in ids:
+                        found[ids[ce_id]] = (ids[ce_id], tp.partition, r.offset)
+            for tp in list(pending):
+                highwater = consumer.highwater(tp)
+                if highwater is not None and await consumer.position(tp) >= highwater:
+                    pending.discard(tp)
+    finally:
+        await consumer.stop()
+    return found
+
+
 def outbox_depth(engine: Engine, table: Table) -> tuple[int, float | None]:
     with engine.connect() as conn:
         row = conn.execute(
@@ -135,7 +173,9 @@ class OutboxRelay:
         producer: AIOKafkaProducer,
         batch_size: int = 2000,
         idle_wait: float = 0.2,
+        bootstrap_servers: str | None = None,
     ) -> None:
+        self.bootstrap_servers = bootstrap_servers
         self.engine = engine
         self.table = table
         self.producer = producer
@@ -176,7 +216,8 @@ class OutboxRelay:
                 self._wake.clear()
 
     async def drain(self, timeout: float = 10.0) -> None:
-        """Publish until nothing is left or the time is up (clean shutdown)."""
+        """Publish until nothing is left or the time is up (clean shutdown, once `run` has
+        returned: two loops of one relay must not publish side by side)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -189,18 +230,34 @@ class OutboxRelay:
         rows = await asyncio.to_thread(self._claim)
         if not rows:
             return 0
-        futures = []
-        for row in rows:
-            headers = [(k, v.encode()) for k, v in orjson.loads(row.headers)]
-            key = row.key.encode() if row.key is not None else None
-            futures.append(await self.producer.send(row.topic, row.value, key=key, headers=headers))
-        results = await asyncio.gather(*futures)
-        done = [(row.id, meta.partition, meta.offset) for row, meta in zip(rows, results)]
+        recovered = 0
+        orphans = [row for row in rows if row.lease_owner not in (None, self.owner)]
+        if orphans:
+            found = await self._already_on_topic(orphans)
+            if found:
+                await asyncio.to_thread(self._mark_published, list(found.values()))
+                rows = [row for row in rows if row.id not in found]
+                recovered = len(found)
+                if not rows:
+                    return recovered
+        try:
+            futures = []
+            for row in rows:
+                headers = [(k, v.encode()) for k, v in orjson.loads(row.headers)]
+                key = row.key.encode() if row.key is not None else None
+                futures.append(
+                    await self.producer.send(row.topic, row.value, key=key, headers=headers))
+            results = await asyncio.gather(*futures)
+        except BaseException:
+            # Nothing acknowledged: give the rows back so a retry need not wait for the lease.
+            await asyncio.to_thread(self._release, [row.id for row in rows])
+            raise
+        done = [(row.id, meta.partition, meta.offset) for row, meta in zip(rows, results, strict=True)]
         await asyncio.to_thread(self._mark_published, done)
         for row in rows:
             metrics.EVENTS_PRODUCED.labels(row.topic).inc()
         self.published += len(rows)
-        return len(rows)
+        return len(rows) + recovered
 
     def _claim(self) -> list:  # type: ignore[type-arg]
         t = self.table
@@ -209,22 +266,59 @@ class OutboxRelay:
             candidates = select(t.c.id).where(
                 and_(
                     t.c.published_at.is_(None),
-                    or_(t.c.lease_until.is_(None), t.c.lease_until < now,
-                        t.c.lease_owner == self.owner),
+                    or_(t.c.lease_until.is_(None), t.c.lease_until < now),
                 )
             ).order_by(t.c.id).limit(self.batch_size)
             ids = [r[0] for r in conn.execute(candidates)]
             if not ids:
                 return []
+            rows = list(conn.execute(
+                select(t.c.id, t.c.topic, t.c.key, t.c.value, t.c.headers, t.c.lease_owner)
+                .where(t.c.id.in_(ids)).order_by(t.c.id)
+            ))
             conn.execute(
                 update(t).where(t.c.id.in_(ids)).values(
                     lease_owner=self.owner, lease_until=now + LEASE_SECONDS
                 )
             )
-            return list(conn.execute(
-                select(t.c.id, t.c.topic, t.c.key, t.c.value, t.c.headers)
-                .where(t.c.id.in_(ids)).order_by(t.c.id)
-            ))
+            return rows
+
+    async def _already_on_topic(self, orphans: list) -> dict[int, tuple[int, int, int]]:  # type: ignore[type-arg]
+        """Rows another relay leased and never marked: it may have died after sending them.
+        Look for their ce_id on the partition after the last offset known published before
+        them, so a takeover does not publish a second copy."""
+        wanted: dict[tuple[str, int], dict[str, int]] = {}
+        for row in orphans:
+            partitions = self.producer.client.cluster.partitions_for_topic(row.topic)
+            if not partitions or row.key is None:
+                continue
+            ordered = sorted(partitions)
+            partition = _PARTITIONER(row.key.encode(), ordered, ordered)
+            ce_id = dict(orjson.loads(row.headers)).get("ce_id")
+            if ce_id:
+                wanted.setdefault((row.topic, partition), {})[ce_id] = row.id
+        if not wanted or not self.bootstrap_servers:
+            return {}
+        starts = await asyncio.to_thread(self._known_offsets, wanted, min(r.id for r in orphans))
+        return await _scan_for(self.bootstrap_servers, wanted, starts)
+
+    def _known_offsets(self, wanted: dict[tuple[str, int], dict[str, int]],
+                       before_id: int) -> dict[tuple[str, int], int]:
+        t = self.table
+        starts = {}
+        with self.engine.connect() as conn:
+            for topic, partition in wanted:
+                last = conn.execute(select(func.max(t.c.offset)).where(
+                    t.c.topic == topic, t.c.partition == partition, t.c.id < before_id,
+                    t.c.published_at.is_not(None))).scalar()
+                starts[(topic, partition)] = (last + 1) if last is not None else 0
+        return starts
+
+    def _release(self, ids: list[int]) -> None:
+        with contextlib.suppress(Exception), self.engine.begin() as conn:
+            conn.execute(update(self.table).where(
+                self.table.c.id.in_(ids), self.table.c.lease_owner == self.owner,
+                self.table.c.published_at.is_(None)).values(lease_until=None))
 
     def _mark_published(self, done: Iterable[tuple[int, int, int]]) -> None:
         now = time.time()
@@ -245,7 +339,7 @@ async def drain_outbox(engine: Engine, table: Table, bootstrap_servers: str, cli
     producer = make_producer(bootstrap_servers, client_id)
     await producer.start()
     try:
-        relay = OutboxRelay(engine, table, producer)
+        relay = OutboxRelay(engine, table, producer, bootstrap_servers=bootstrap_servers)
         while True:
             if await relay.publish_once():
                 continue

@@ -73,7 +73,8 @@ class Runtime:
         self.producer = producer
         self.connected = True
         if self.outbox is not None:
-            self.relay = OutboxRelay(self.engine, self.outbox, producer)
+            self.relay = OutboxRelay(self.engine, self.outbox, producer,
+                                     bootstrap_servers=self.settings.kafka_bootstrap_servers)
             self.workers.spawn(f"{name}-relay", self.relay.run())
         if self.consumes and self.handler is not None:
             await self._start_consumer()
@@ -108,18 +109,21 @@ class Runtime:
         self._stopping = True
         if self.consumer is not None:
             await self.consumer.stop()
-            # Let the loop finish its in-flight batch and commit.
-            for task in self.workers.tasks:
-                if task.get_name().endswith("-consumer"):
-                    try:
-                        await asyncio.wait_for(asyncio.shield(task), 10)
-                    except Exception:
-                        pass
+            await self._finish("-consumer")  # the batch in flight commits
         if self.relay is not None:
-            await self.relay.drain(timeout=5.0)
             self.relay.stop()
+            await self._finish("-relay")
+            await self.relay.drain(timeout=5.0)
         if self.producer is not None:
             await self.producer.stop()
+
+    async def _finish(self, suffix: str, timeout: float = 10.0) -> None:
+        for task in self.workers.tasks:
+            if task.get_name().endswith(suffix):
+                try:
+                    await asyncio.wait_for(asyncio.shield(task), timeout)
+                except Exception:
+                    pass
 
     async def ready(self) -> dict[str, object]:
         checks: dict[str, object] = {"broker": self.connected}

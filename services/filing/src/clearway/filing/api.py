@@ -1,8 +1,14 @@
-"""Filing's HTTP API: motions by court and status, documents, bulk motions."""
+"""Filing's HTTP API: motions by court and status, their PDFs, bulk motions (PDF + CSV).
+
+Reads need the `motions:read` scope, creating and filing need `motions:write`; a key acts
+only for its courts. A motion or bulk motion of a court the key may not act for answers
+404, as if it did not exist."""
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import threading
+from collections import defaultdict
 from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query
@@ -14,10 +20,16 @@ from clearway.common.events import Decision, RecordEvent
 from clearway.common.http import create_app
 from clearway.common.runtime import Runtime
 from clearway.common.topics import DECISIONS, RECORDS
-from clearway.filing.adapters.documents import FolderDocumentStore
+from clearway.filing.adapters.documents import (
+    DocumentMissing,
+    DocumentStore,
+    FolderDocumentStore,
+    chunks,
+)
 from clearway.filing.bulk import NothingToFile, build_bulk_motion
+from clearway.filing.domain.lifecycle import InvalidTransition
 from clearway.filing.settings import FilingSettings
-from clearway.filing.store import FilingStore, MotionRow, api_keys, outbox
+from clearway.filing.store import BulkConflict, FilingStore, MotionRow, api_keys, outbox
 from clearway.filing.stream import filing_handler
 
 Reader = Annotated[Principal, Depends(require("motions:read"))]
@@ -27,6 +39,19 @@ Status = Literal["draft", "ready", "included_in_bulk", "filed", "granted", "deni
 
 def _not_found(what: str) -> HTTPException:
     return HTTPException(404, detail={"error": "not_found", "message": f"no such {what}"})
+
+
+def _download(documents: DocumentStore, sha256: str, ext: str, media_type: str,
+              filename: str) -> StreamingResponse:
+    try:
+        body = documents.open(sha256, ext)
+    except DocumentMissing:
+        raise HTTPException(404, detail={"error": "document_missing", "message":
+                                         f"document {sha256}.{ext} is not in the store"}) from None
+    body.close()
+    return StreamingResponse(chunks(documents, sha256, ext), media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "X-Document-SHA256": sha256})
 
 
 def build_app(settings: FilingSettings | None = None) -> FastAPI:
@@ -40,6 +65,7 @@ def build_app(settings: FilingSettings | None = None) -> FastAPI:
     runtime = Runtime(settings, engine, outbox=outbox,
                       consumes={RECORDS: RecordEvent, DECISIONS: Decision})
     runtime.handler = filing_handler(store, documents, runtime.wake_relay)
+    bulk_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 
     app = create_app(
         title="Clearway filing",
@@ -50,6 +76,7 @@ def build_app(settings: FilingSettings | None = None) -> FastAPI:
     )
     app.state.keys = keys
     app.state.store = store
+    app.state.documents = documents
     app.state.runtime = runtime
 
     def motion_for(principal: Principal, motion_id: str) -> MotionRow:
@@ -58,17 +85,30 @@ def build_app(settings: FilingSettings | None = None) -> FastAPI:
             raise _not_found("motion")
         return motion
 
+    def bulk_for(principal: Principal, bulk_id: str) -> dict[str, object]:
+        bulk = store.bulk(bulk_id)
+        if bulk is None or not principal.may_act_for(str(bulk["court"])):
+            raise _not_found("bulk motion")
+        return bulk
+
     @app.get("/v1/courts/{court}/motions", tags=["motions"],
-             summary="Motions of a court, optionally by status (paged by motion_id)")
+             summary="Motions of a court, optionally by status, a page at a time")
     async def list_motions(
         court: str, principal: Reader, status: Status | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        after: Annotated[str | None, Query(description="the last motion_id of the previous page")] = None,
+        after: Annotated[str | None, Query(
+            description="`next_after` of the previous page (a motion_id)")] = None,
     ) -> dict[str, object]:
         check_court(principal, court)
         rows = await asyncio.to_thread(store.motions_of, court, status, limit, after)
-        return {"court": court, "motions": [m.as_dict() for m in rows],
+        return {"court": court, "status": status, "motions": [m.as_dict() for m in rows],
                 "next_after": rows[-1].motion_id if len(rows) == limit else None}
+
+    @app.get("/v1/courts/{court}/motions/summary", tags=["motions"],
+             summary="How many motions of a court are in each status")
+    async def motion_summary(court: str, principal: Reader) -> dict[str, object]:
+        check_court(principal, court)
+        return {"court": court, "by_status": await asyncio.to_thread(store.status_counts, court)}
 
     @app.get("/v1/motions/{motion_id}", tags=["motions"], summary="One motion")
     async def get_motion(motion_id: str, principal: Reader) -> dict[str, object]:
@@ -81,37 +121,49 @@ def build_app(settings: FilingSettings | None = None) -> FastAPI:
         if not motion.document_sha256:
             raise HTTPException(409, detail={"error": "not_rendered", "message":
                                              "the motion waits for the court record to render"})
-        return StreamingResponse(documents.open(motion.document_sha256, "pdf"),
-                                 media_type="application/pdf", headers={
-                                     "Content-Disposition": f'attachment; filename="{motion_id}.pdf"',
-                                     "X-Document-SHA256": motion.document_sha256})
+        return _download(documents, motion.document_sha256, "pdf", "application/pdf",
+                         f"motion-{motion.court}-{motion.case_number}-{motion_id}.pdf")
 
     @app.post("/v1/motions/{motion_id}/file", tags=["motions"],
-              summary="Record that a ready motion was filed with the court")
+              summary="Record that a ready motion was filed with the court on its own")
     async def file_motion(motion_id: str, principal: Writer) -> dict[str, object]:
         await asyncio.to_thread(motion_for, principal, motion_id)
-        motion = await asyncio.to_thread(store.file_motion, motion_id,
-                                         dt.datetime.now(dt.UTC))
+        try:
+            motion = await asyncio.to_thread(store.file_motion, motion_id,
+                                             dt.datetime.now(dt.UTC))
+        except InvalidTransition as exc:
+            raise HTTPException(409, detail={"error": "invalid_status",
+                                             "message": str(exc)}) from None
         runtime.wake_relay()
-        assert motion is not None
+        if motion is None:
+            raise _not_found("motion")
         return motion.as_dict()
+
+    def build(court: str) -> dict[str, object]:
+        with bulk_locks[court]:  # one build per court at a time in this process
+            return build_bulk_motion(store, documents, court,
+                                     attempts=settings.bulk_attempts).as_dict()
 
     @app.post("/v1/courts/{court}/bulk-motions", tags=["bulk motions"], status_code=201,
               summary="Gather every ready motion of a court into one bulk motion (PDF + CSV)")
     async def create_bulk(court: str, principal: Writer) -> dict[str, object]:
         check_court(principal, court)
         try:
-            result = await asyncio.to_thread(build_bulk_motion, store, documents, court)
+            result = await asyncio.to_thread(build, court)
         except NothingToFile as exc:
-            raise HTTPException(409, detail={"error": "nothing_to_file", "message": str(exc)}) from None
+            raise HTTPException(409, detail={"error": "nothing_to_file",
+                                             "message": str(exc)}) from None
+        except BulkConflict as exc:
+            raise HTTPException(409, detail={"error": "conflict", "message":
+                                             f"motions kept changing; try again ({exc})"}) from None
         runtime.wake_relay()
-        return result.__dict__
+        return result
 
-    def bulk_for(principal: Principal, bulk_id: str) -> dict[str, object]:
-        bulk = store.bulk(bulk_id)
-        if bulk is None or not principal.may_act_for(str(bulk["court"])):
-            raise _not_found("bulk motion")
-        return bulk
+    @app.get("/v1/courts/{court}/bulk-motions", tags=["bulk motions"],
+             summary="The bulk motions of a court, oldest first")
+    async def list_bulks(court: str, principal: Reader) -> dict[str, object]:
+        check_court(principal, court)
+        return {"court": court, "bulk_motions": await asyncio.to_thread(store.bulks_of, court)}
 
     @app.get("/v1/bulk-motions/{bulk_id}", tags=["bulk motions"], summary="One bulk motion")
     async def get_bulk(bulk_id: str, principal: Reader) -> dict[str, object]:
@@ -121,23 +173,24 @@ def build_app(settings: FilingSettings | None = None) -> FastAPI:
              response_class=StreamingResponse, summary="The bulk motion's PDF")
     async def bulk_pdf(bulk_id: str, principal: Reader) -> StreamingResponse:
         bulk = await asyncio.to_thread(bulk_for, principal, bulk_id)
-        return StreamingResponse(documents.open(str(bulk["document_sha256"]), "pdf"),
-                                 media_type="application/pdf")
+        return _download(documents, str(bulk["document_sha256"]), "pdf", "application/pdf",
+                         f"bulk-motion-{bulk['court']}-{bulk_id}.pdf")
 
     @app.get("/v1/bulk-motions/{bulk_id}/csv", tags=["bulk motions"],
-             response_class=StreamingResponse, summary="The bulk motion's exhibit as CSV")
+             response_class=StreamingResponse, summary="The bulk motion's Exhibit A as CSV")
     async def bulk_csv(bulk_id: str, principal: Reader) -> StreamingResponse:
         bulk = await asyncio.to_thread(bulk_for, principal, bulk_id)
-        return StreamingResponse(documents.open(str(bulk["csv_sha256"]), "csv"),
-                                 media_type="text/csv")
+        return _download(documents, str(bulk["csv_sha256"]), "csv", "text/csv; charset=utf-8",
+                         f"bulk-motion-{bulk['court']}-{bulk_id}-exhibit-a.csv")
 
     @app.post("/v1/bulk-motions/{bulk_id}/file", tags=["bulk motions"],
-              summary="Record that a bulk motion was filed: its motions become filed")
+              summary="Record that a bulk motion was filed: the motions it lists become filed")
     async def file_bulk(bulk_id: str, principal: Writer) -> dict[str, object]:
         await asyncio.to_thread(bulk_for, principal, bulk_id)
         bulk = await asyncio.to_thread(store.file_bulk, bulk_id, dt.datetime.now(dt.UTC))
         runtime.wake_relay()
-        assert bulk is not None
+        if bulk is None:
+            raise _not_found("bulk motion")
         return bulk
 
     return app

@@ -1,7 +1,11 @@
+"""Filing's settings: environment variables `CLEARWAY_FILING_<NAME>` (see README.md), plus
+the shared `KAFKA_BOOTSTRAP_SERVERS`, `CLEARWAY_TOPIC_PARTITIONS` and
+`CLEARWAY_BOOTSTRAP_API_KEY`."""
 from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from clearway.common.settings import ServiceSettings
@@ -12,7 +16,11 @@ class FilingSettings(ServiceSettings):
 
     service_name: str = "filing"
     http_port: int = 8003
-    documents_dir: Path | None = None
+    documents_dir: Path | None = Field(
+        default=None, description="the document store folder; default <data_dir>/documents")
+    bulk_attempts: int = Field(
+        default=3, ge=1, description="builds of a bulk motion before giving up when its "
+        "motions keep changing while it is built")
 
     def documents_path(self) -> Path:
         return self.documents_dir or self.data_dir / "documents"

@@ -1,10 +1,30 @@
-"""The filing store: the people and cases filing needs (from court.records.v1), the latest
-decision of each count, motions and bulk motions, and the outbox to filing.motions.v1."""
+"""The filing store: the people and cases filing needs (from court.records.v1), the current
+decision of each count, court orders, motions and bulk motions, and the outbox to
+filing.motions.v1. SQLite by default, PostgreSQL by URL (SQLAlchemy Core).
+
+`process()` applies a batch of records and decisions in three steps, so that rendering
+PDFs (tens of milliseconds each) never happens inside a database transaction:
+
+1. one transaction: new records and decisions are saved, each touched case is reconciled
+   (`lifecycle.plan`), motions are created as drafts or withdrawn, court orders applied;
+   every transition's event is staged in the outbox in the same transaction;
+2. no transaction: the drafts whose court record is known are rendered to the document
+   store (content-addressed, so rendering twice is harmless);
+3. one transaction: each rendered draft that is still a draft with the same content gets
+   its document hash and becomes `ready` (and its event is staged).
+
+A crash between 1 and 3 leaves drafts; the next `process()` after a start or a failure
+sweeps every renderable draft first. Redelivered records (same court + event_id) and
+decisions (a version not newer than the stored one) change nothing and stage nothing.
+"""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from dataclasses import dataclass
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 import orjson
 from sqlalchemy import (
@@ -20,19 +40,45 @@ from sqlalchemy import (
     String,
     Table,
     and_,
-    delete,
+    create_engine,
+    event,
     func,
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 
 from clearway.common.auth import api_keys_table
 from clearway.common.db import create_schema
-from clearway.common.events import BulkMotionEvent, Decision, MotionEvent, RecordEvent
-from clearway.common.outbox import OutboxMessage, add_to_outbox, outbox_table
+from clearway.common.events import (
+    GRANTED_RELIEFS,
+    BulkMotionEvent,
+    Decision,
+    MotionEvent,
+    RecordEvent,
+)
+from clearway.common.outbox import OutboxMessage, outbox_table
 from clearway.common.topics import MOTIONS
-from clearway.filing.domain.lifecycle import PENDING, Grant, PendingMotion, motion_id, plan
+from clearway.filing.domain.lifecycle import (
+    PENDING,
+    RULED,
+    Grant,
+    PendingMotion,
+    bulk_motion_id,
+    check_transition,
+    facts_fingerprint,
+    motion_id,
+    plan,
+    status_after_order,
+)
 from clearway.filing.domain.motion import Defendant, GrantedCount, MotionContent
+
+log = logging.getLogger(__name__)
+
+SOURCE = "clearway/filing"
+CHUNK = 500  # ids per IN (...) and rows per outbox insert
+
+Render = Callable[[MotionContent], str]  # stores the motion's PDF, returns its SHA-256
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
@@ -43,14 +89,17 @@ people = Table(
     Column("first_name", String(100), nullable=False),
     Column("last_name", String(100), nullable=False),
     Column("date_of_birth", Date, nullable=False),
+    Column("occurred_at", String(40), nullable=False),  # UTC, fixed width: sorts as text
+    Column("event_id", String(128), nullable=False),
 )
 cases = Table(
     "cases", metadata,
     Column("court", String(20), primary_key=True),
     Column("case_number", String(40), primary_key=True),
-    Column("subject_id", String(64), nullable=False),
+    Column("subject_id", String(64), nullable=False, index=True),
     Column("occurred_at", String(40), nullable=False),
-    Column("counts", LargeBinary, nullable=False),
+    Column("event_id", String(128), nullable=False),
+    Column("counts", LargeBinary, nullable=False),  # JSON, as on the record
 )
 processed = Table(
     "processed_records", metadata,
@@ -64,10 +113,20 @@ latest = Table(
     Column("case_number", String(40), primary_key=True),
     Column("count", Integer, primary_key=True),
     Column("version", Integer, nullable=False),
-    Column("decision_id", String(36), nullable=False),
+    Column("decision_id", String(64), nullable=False),
     Column("relief", String(30), nullable=False),
     Column("procedure", String(20), nullable=True),
     Column("statute", String(80), nullable=False),
+)
+court_orders = Table(
+    "court_orders", metadata,
+    Column("court", String(20), primary_key=True),
+    Column("case_number", String(40), primary_key=True),
+    Column("count", Integer, primary_key=True),
+    Column("outcome", String(10), nullable=False),
+    Column("relief", String(30), nullable=False),
+    Column("order_date", Date, nullable=False),
+    Column("event_id", String(128), nullable=False),
 )
 motions = Table(
     "motions", metadata,
@@ -75,10 +134,14 @@ motions = Table(
     Column("subject_id", String(64), nullable=False, index=True),
     Column("court", String(20), nullable=False),
     Column("case_number", String(40), nullable=False),
-    Column("status", String(20), nullable=False),
-    Column("grants", LargeBinary, nullable=False),
+    Column("sequence", Integer, nullable=False),  # 0, 1, ... within the case
+    Column("status", String(20), nullable=False, index=True),
+    Column("grants", LargeBinary, nullable=False),  # JSON list of Grant
+    Column("facts_sha256", String(64), nullable=True),  # what the document was rendered from
     Column("document_sha256", String(64), nullable=True),
-    Column("bulk_motion_id", String(36), nullable=True),
+    Column("prepared_on", Date, nullable=True),
+    Column("outcomes", LargeBinary, nullable=True),  # JSON {count: granted|denied}
+    Column("bulk_motion_id", String(36), nullable=True, index=True),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
@@ -92,12 +155,19 @@ bulk_motions = Table(
     Column("document_sha256", String(64), nullable=False),
     Column("csv_sha256", String(64), nullable=False),
     Column("seconds", Float, nullable=False),
+    Column("prepared_on", Date, nullable=False),
     Column("created_at", Float, nullable=False),
+    Column("filed_at", Float, nullable=True),
 )
 Index("ix_motions_case", motions.c.court, motions.c.case_number)
 Index("ix_motions_court_status", motions.c.court, motions.c.status, motions.c.case_number)
+Index("ix_latest_case", latest.c.court, latest.c.case_number)
 
-GRANTED = ("dismiss_and_seal", "reduce_to_misdemeanor", "reduce_to_infraction")
+CaseKey = tuple[str, str, str]  # subject_id, court, case_number
+
+
+class BulkConflict(Exception):
+    """Motions listed in a bulk motion changed while it was being built."""
 
 
 @dataclass(frozen=True)
@@ -108,118 +178,262 @@ class MotionRow:
     case_number: str
     status: str
     grants: tuple[Grant, ...]
+    facts_sha256: str | None
     document_sha256: str | None
+    prepared_on: dt.date | None
+    outcomes: dict[int, str]
     bulk_motion_id: str | None
+    created_at: float
+    updated_at: float
+
+    @property
+    def procedure(self) -> str | None:
+        procedures = {g.procedure for g in self.grants}
+        return procedures.pop() if len(procedures) == 1 else None
 
     def as_dict(self) -> dict[str, object]:
-        return {"motion_id": self.motion_id, "subject_id": self.subject_id, "court": self.court,
-                "case_number": self.case_number, "status": self.status,
-                "counts": [g.count for g in self.grants],
-                "reliefs": {str(g.count): g.relief for g in self.grants},
-                "procedures": sorted({g.procedure for g in self.grants}),
-                "document_sha256": self.document_sha256, "bulk_motion_id": self.bulk_motion_id}
+        """The API's view: ids, court, case, counts and their relief; never a name."""
+        return {
+            "motion_id": self.motion_id, "subject_id": self.subject_id, "court": self.court,
+            "case_number": self.case_number, "status": self.status,
+            "counts": [{"count": g.count, "statute": g.statute, "relief": g.relief,
+                        "procedure": g.procedure, "decision_id": g.decision_id,
+                        "order": self.outcomes.get(g.count)} for g in self.grants],
+            "procedure": self.procedure,
+            "document_sha256": self.document_sha256,
+            "prepared_on": self.prepared_on.isoformat() if self.prepared_on else None,
+            "bulk_motion_id": self.bulk_motion_id,
+            "created_at": _iso(self.created_at), "updated_at": _iso(self.updated_at),
+        }
+
+
+def _stage(conn: Connection, messages: Sequence[OutboxMessage]) -> None:
+    """Add messages to the outbox in the caller's transaction. A plain executemany: the
+    shared `add_to_outbox` returns ids, which on SQLite costs one INSERT per row (3 s for
+    the 60,000 events of a county's bulk motion); filing never needs the ids."""
+    if messages:
+        now = time.time()
+        conn.execute(outbox.insert(), [m.row(now) for m in messages])
+
+
+def _iso(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).isoformat()
+
+
+def _utc(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _grants(raw: bytes) -> tuple[Grant, ...]:
     return tuple(Grant(**g) for g in orjson.loads(raw))
 
 
-def _row(r) -> MotionRow:  # type: ignore[no-untyped-def]
+def _dump_grants(grants: Iterable[Grant]) -> bytes:
+    return orjson.dumps([g.__dict__ for g in grants])
+
+
+def _row(r: Any) -> MotionRow:
+    outcomes = {int(k): v for k, v in orjson.loads(r.outcomes).items()} if r.outcomes else {}
     return MotionRow(r.motion_id, r.subject_id, r.court, r.case_number, r.status,
-                     _grants(r.grants), r.document_sha256, r.bulk_motion_id)
+                     _grants(r.grants), r.facts_sha256, r.document_sha256, r.prepared_on,
+                     outcomes, r.bulk_motion_id, r.created_at, r.updated_at)
+
+
+def _reader_engine(engine: Engine) -> Engine:
+    """An engine for long reads. On SQLite the service engine begins every transaction
+    with BEGIN IMMEDIATE (the write lock); a bulk motion streaming 60,000 rows for a minute
+    must not hold it, so reads use a deferred BEGIN: a WAL snapshot without the lock."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return engine
+    reader = create_engine(engine.url, connect_args={"timeout": 60, "check_same_thread": False})
+
+    @event.listens_for(reader, "connect")
+    def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute("PRAGMA query_only=ON")
+        cur.close()
+
+    @event.listens_for(reader, "begin")
+    def _begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN")
+
+    return reader
 
 
 class FilingStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         create_schema(engine, metadata)
+        self.reader = _reader_engine(engine)
+        self._sweep_due = True  # render drafts a crash may have left, on the first batch
 
     # -- the pipeline -----------------------------------------------------------------
-    def process(self, records: list[RecordEvent], decisions: list[Decision],
-                render, now: dt.datetime) -> int:  # type: ignore[no-untyped-def]
-        """Apply a batch; `render(MotionContent) -> sha256` stores a PDF. Returns the number
-        of motion events staged."""
+    def process(self, records: Sequence[RecordEvent], decisions: Sequence[Decision],
+                render: Render, now: dt.datetime) -> int:
+        """Apply a batch (see the module docstring). Returns the number of events staged."""
+        today = now.date()
         with self.engine.begin() as conn:
-            staged: list[OutboxMessage] = []
-            touched: set[tuple[str, str, str]] = set()
-            for event in self._fresh(conn, records):
-                if event.case is not None:
-                    self._save_case(conn, event)
-                    touched.add((event.subject_id, event.court, event.case.case_number))
-                elif event.order is not None:
-                    staged += self._apply_order(conn, event, now)
-            for decision in decisions:
-                if self._save_decision(conn, decision):
-                    touched.add((decision.subject_id, decision.court, decision.case_number))
-            for subject_id, court, case_number in sorted(touched):
-                staged += self._reconcile(conn, subject_id, court, case_number, render, now)
-            add_to_outbox(conn, outbox, staged)
-            return len(staged)
+            staged, drafts = self._apply(conn, records, decisions, today, now)
+            _stage(conn, staged)
+        try:
+            if self._sweep_due:
+                drafts = list({mid: c for mid, c in self.renderable_drafts(today) + drafts}
+                              .items())
+                self._sweep_due = False
+            return len(staged) + self._render(drafts, render, now)
+        except BaseException:
+            self._sweep_due = True
+            raise
 
-    def _fresh(self, conn: Connection, records: list[RecordEvent]) -> list[RecordEvent]:
-        fresh = []
-        seen = set()
-        for event in records:
-            key = (event.court, event.event_id)
-            if key in seen:
-                continue
-            seen.add(key)
-            done = conn.execute(select(processed.c.court).where(
-                processed.c.court == event.court, processed.c.event_id == event.event_id)).first()
-            if done is None:
-                conn.execute(processed.insert().values(court=event.court, event_id=event.event_id))
-                fresh.append(event)
-        return sorted(fresh, key=lambda e: (e.occurred_at, e.event_id))
+    def render_drafts(self, render: Render, now: dt.datetime) -> int:
+        """Render every draft whose court record is known (recovery; the CLI)."""
+        return self._render(self.renderable_drafts(now.date()), render, now)
 
-    def _save_case(self, conn: Connection, event: RecordEvent) -> None:
-        assert event.case is not None
-        s = event.subject
-        existing = conn.execute(select(cases.c.occurred_at).where(
-            cases.c.court == event.court, cases.c.case_number == event.case.case_number)).first()
-        if existing is not None and existing.occurred_at > event.occurred_at.isoformat():
-            return  # an older correction arriving late
-        conn.execute(delete(people).where(people.c.subject_id == s.subject_id))
-        conn.execute(people.insert().values(subject_id=s.subject_id, first_name=s.first_name,
-                                            last_name=s.last_name, date_of_birth=s.date_of_birth))
-        conn.execute(delete(cases).where(cases.c.court == event.court,
-                                         cases.c.case_number == event.case.case_number))
-        conn.execute(cases.insert().values(
-            court=event.court, case_number=event.case.case_number, subject_id=s.subject_id,
-            occurred_at=event.occurred_at.isoformat(),
-            counts=orjson.dumps([c.model_dump(mode="json") for c in event.case.counts])))
+    def _apply(self, conn: Connection, records: Sequence[RecordEvent],
+               decisions: Sequence[Decision], today: dt.date, now: dt.datetime
+               ) -> tuple[list[OutboxMessage], list[tuple[str, MotionContent]]]:
+        staged: list[OutboxMessage] = []
+        touched: set[CaseKey] = set()
+        orders: list[RecordEvent] = []
+        for record in self._fresh(conn, records):
+            if record.case is not None:
+                touched |= self._save_disposition(conn, record)
+            elif record.order is not None:
+                orders.append(record)
+        for decision in sorted(decisions, key=lambda d: d.version):
+            if self._save_decision(conn, decision):
+                touched.add((decision.subject_id, decision.court, decision.case_number))
+        drafts: list[tuple[str, MotionContent]] = []
+        for key in sorted(touched):
+            staged += self._reconcile(conn, key, today, now, drafts)
+        for record in orders:  # after reconciling: an order may rule on a motion just made
+            staged += self._apply_order(conn, record, now)
+        return staged, drafts
+
+    def _fresh(self, conn: Connection, records: Sequence[RecordEvent]) -> list[RecordEvent]:
+        """Records not seen before (by court + event_id), in the order they happened."""
+        fresh: dict[tuple[str, str], RecordEvent] = {}
+        for record in records:
+            fresh.setdefault((record.court, record.event_id), record)
+        keys = list(fresh)
+        for i in range(0, len(keys), CHUNK):
+            chunk = keys[i:i + CHUNK]
+            for court, event_id in conn.execute(select(processed.c.court, processed.c.event_id)
+                                                .where(processed.c.event_id.in_(
+                                                    [k[1] for k in chunk]))):
+                fresh.pop((court, event_id), None)
+        if fresh:
+            conn.execute(processed.insert(), [{"court": c, "event_id": e} for c, e in fresh])
+        return sorted(fresh.values(), key=lambda r: (_utc(r.occurred_at), r.event_id))
+
+    def _save_disposition(self, conn: Connection, record: RecordEvent) -> set[CaseKey]:
+        """Keep the newest record of the case and of the person (a later disposition of
+        the same court + case number is a correction; an older one arriving late loses)."""
+        assert record.case is not None
+        s, when = record.subject, (_utc(record.occurred_at), record.event_id)
+        case_number = record.case.case_number
+        touched: set[CaseKey] = set()
+        old = conn.execute(select(cases.c.occurred_at, cases.c.event_id, cases.c.subject_id)
+                           .where(cases.c.court == record.court,
+                                  cases.c.case_number == case_number)).first()
+        if old is None or (old.occurred_at, old.event_id) < when:
+            values = {"subject_id": s.subject_id, "occurred_at": when[0], "event_id": when[1],
+                      "counts": orjson.dumps([c.model_dump(mode="json")
+                                              for c in record.case.counts])}
+            if old is None:
+                conn.execute(cases.insert().values(court=record.court, case_number=case_number,
+                                                   **values))
+            else:
+                conn.execute(update(cases).where(cases.c.court == record.court,
+                                                 cases.c.case_number == case_number)
+                             .values(**values))
+                if old.subject_id != s.subject_id:
+                    touched.add((old.subject_id, record.court, case_number))
+            touched.add((s.subject_id, record.court, case_number))
+        person = conn.execute(select(people.c.occurred_at, people.c.event_id, people.c.first_name,
+                                     people.c.last_name, people.c.date_of_birth)
+                              .where(people.c.subject_id == s.subject_id)).first()
+        if person is None or (person.occurred_at, person.event_id) < when:
+            values = {"first_name": s.first_name, "last_name": s.last_name,
+                      "date_of_birth": s.date_of_birth, "occurred_at": when[0],
+                      "event_id": when[1]}
+            if person is None:
+                conn.execute(people.insert().values(subject_id=s.subject_id, **values))
+            else:
+                conn.execute(update(people).where(people.c.subject_id == s.subject_id)
+                             .values(**values))
+                if (person.first_name, person.last_name, person.date_of_birth) != (
+                        s.first_name, s.last_name, s.date_of_birth):
+                    # Every pending motion of the person names them: check each one.
+                    touched |= {(s.subject_id, r.court, r.case_number) for r in conn.execute(
+                        select(motions.c.court, motions.c.case_number).where(
+                            motions.c.subject_id == s.subject_id,
+                            motions.c.status.in_(PENDING)))}
+        return touched
 
     def _save_decision(self, conn: Connection, d: Decision) -> bool:
         key = and_(latest.c.subject_id == d.subject_id, latest.c.court == d.court,
                    latest.c.case_number == d.case_number, latest.c.count == d.count)
         prior = conn.execute(select(latest.c.version).where(key)).first()
         if prior is not None and prior.version >= d.version:
-            return False  # redelivered or out of date
-        conn.execute(delete(latest).where(key))
-        conn.execute(latest.insert().values(
-            subject_id=d.subject_id, court=d.court, case_number=d.case_number, count=d.count,
-            version=d.version, decision_id=d.decision_id, relief=d.relief,
-            procedure=d.procedure, statute=d.statute))
+            return False  # redelivered, or an older version arriving late
+        values = {"version": d.version, "decision_id": d.decision_id, "relief": d.relief,
+                  "procedure": d.procedure, "statute": d.statute}
+        if prior is None:
+            conn.execute(latest.insert().values(subject_id=d.subject_id, court=d.court,
+                                                case_number=d.case_number, count=d.count,
+                                                **values))
+        else:
+            conn.execute(update(latest).where(key).values(**values))
         return True
 
-    def _pending(self, conn: Connection, court: str, case_number: str) -> MotionRow | None:
+    def _granted(self, conn: Connection, key: CaseKey) -> list[Grant]:
+        subject_id, court, case_number = key
+        grants = []
+        for r in conn.execute(select(latest).where(
+                latest.c.subject_id == subject_id, latest.c.court == court,
+                latest.c.case_number == case_number, latest.c.relief.in_(GRANTED_RELIEFS))):
+            if r.procedure is None:  # the contract gives every granted relief a procedure
+                log.warning("granted relief without a procedure; no motion",
+                            extra={"decision_id": r.decision_id})
+                continue
+            grants.append(Grant(r.count, r.statute, r.relief, r.procedure, r.decision_id))
+        return grants
+
+    def _pending(self, conn: Connection, key: CaseKey) -> MotionRow | None:
+        subject_id, court, case_number = key
         r = conn.execute(select(motions).where(
             motions.c.court == court, motions.c.case_number == case_number,
-            motions.c.status.in_(PENDING))).first()
+            motions.c.subject_id == subject_id, motions.c.status.in_(PENDING))
+            .order_by(motions.c.sequence.desc())).first()
         return _row(r) if r else None
 
-    def _reconcile(self, conn: Connection, subject_id: str, court: str, case_number: str,
-                   render, now: dt.datetime) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
-        grants = [
-            Grant(r.count, r.statute, r.relief, r.procedure, r.decision_id)
-            for r in conn.execute(select(latest).where(
-                latest.c.subject_id == subject_id, latest.c.court == court,
-                latest.c.case_number == case_number, latest.c.relief.in_(GRANTED)))
-        ]
-        pending = self._pending(conn, court, case_number)
-        the_plan = plan(PendingMotion(pending.motion_id, pending.status, pending.grants)
-                        if pending else None, grants)
+    def _ruled(self, conn: Connection, key: CaseKey) -> set[int]:
+        """Counts of the case a court has ruled on: no new motion for them."""
+        subject_id, court, case_number = key
+        ruled = {r.count for r in conn.execute(select(court_orders.c.count).where(
+            court_orders.c.court == court, court_orders.c.case_number == case_number))}
+        for r in conn.execute(select(motions.c.grants).where(
+                motions.c.court == court, motions.c.case_number == case_number,
+                motions.c.status.in_(RULED))):
+            ruled |= {g.count for g in _grants(r.grants)}
+        return ruled
+
+    def _reconcile(self, conn: Connection, key: CaseKey, today: dt.date, now: dt.datetime,
+                   drafts: list[tuple[str, MotionContent]]) -> list[OutboxMessage]:
+        subject_id, court, case_number = key
+        ruled = self._ruled(conn, key)
+        wanted = sorted(g for g in self._granted(conn, key) if g.count not in ruled)
+        content = self._content(conn, key, wanted, today) if wanted else None
+        facts = facts_fingerprint(content) if content is not None else None
+        pending = self._pending(conn, key)
+        the_plan = plan(PendingMotion(pending.motion_id, pending.status, pending.grants,
+                                      pending.facts_sha256) if pending else None,
+                        wanted, ruled=ruled, facts_sha256=facts)
         out: list[OutboxMessage] = []
-        if the_plan.withdraw and pending:
+        if the_plan.withdraw and pending is not None:
             out.append(self._transition(conn, pending, "withdrawn", now))
         if the_plan.create:
             sequence = conn.execute(select(func.count()).select_from(motions).where(
@@ -228,123 +442,196 @@ class FilingStore:
             t = now.timestamp()
             conn.execute(motions.insert().values(
                 motion_id=mid, subject_id=subject_id, court=court, case_number=case_number,
-                status="draft", grants=orjson.dumps([g.__dict__ for g in the_plan.create]),
-                created_at=t, updated_at=t))
-            pending = self._pending(conn, court, case_number)
-            assert pending is not None
-            out.append(self._event(pending, now))
-        if the_plan.withdraw and not the_plan.create:
-            pending = None
-        if pending is not None and pending.status == "draft":
-            content = self._content(conn, pending, now.date())
+                sequence=sequence, status="draft", grants=_dump_grants(the_plan.create), created_at=t,
+                updated_at=t))
+            draft = self.motion(mid, conn)
+            assert draft is not None
+            out.append(self._event(draft, now))
             if content is not None:
-                sha = render(content)
-                conn.execute(update(motions).where(motions.c.motion_id == pending.motion_id)
-                             .values(document_sha256=sha))
-                pending = MotionRow(**{**pending.__dict__, "document_sha256": sha})
-                out.append(self._transition(conn, pending, "ready", now))
+                drafts.append((mid, content))
+        elif the_plan.render and pending is not None:
+            own = self._content(conn, key, pending.grants, today)  # its own decision ids
+            if own is not None:
+                drafts.append((pending.motion_id, own))
         return out
 
-    def _content(self, conn: Connection, motion: MotionRow, today: dt.date) -> MotionContent | None:
-        person = conn.execute(select(people).where(people.c.subject_id == motion.subject_id)).first()
-        case = conn.execute(select(cases).where(cases.c.court == motion.court,
-                                                cases.c.case_number == motion.case_number)).first()
-        if person is None or case is None:
-            return None  # stays a draft until the record arrives
-        counts = {c["count"]: c for c in orjson.loads(case.counts)}
-        granted = []
-        for g in motion.grants:
-            c = counts.get(g.count)
-            if c is None:
-                return None
-            granted.append(GrantedCount(
-                count=g.count, statute=g.statute, description=c.get("description"),
-                level=c["level"], conviction_date=dt.date.fromisoformat(c["disposition_date"]),
-                relief=g.relief, procedure=g.procedure, decision_id=g.decision_id))
-        return MotionContent(motion.court, motion.case_number,
-                             Defendant(person.subject_id, person.first_name, person.last_name,
-                                       person.date_of_birth),
-                             tuple(granted), today)
+    def _content(self, conn: Connection, key: CaseKey, grants: Sequence[Grant],
+                 today: dt.date) -> MotionContent | None:
+        """What a motion for these grants says, or None while the record is missing."""
+        subject_id, court, case_number = key
+        person = conn.execute(select(people).where(people.c.subject_id == subject_id)).first()
+        case = conn.execute(select(cases.c.subject_id, cases.c.counts).where(
+            cases.c.court == court, cases.c.case_number == case_number)).first()
+        if person is None or case is None or case.subject_id != subject_id:
+            return None
+        return _build_content(court, case_number, person, case.counts, grants, today)
 
-    def _apply_order(self, conn: Connection, event: RecordEvent,
+    def _apply_order(self, conn: Connection, record: RecordEvent,
                      now: dt.datetime) -> list[OutboxMessage]:
-        assert event.order is not None
-        pending = self._pending(conn, event.court, event.order.case_number)
-        if pending is None or event.order.count not in [g.count for g in pending.grants]:
-            return []
-        return [self._transition(conn, pending, event.order.outcome, now)]
+        order = record.order
+        assert order is not None
+        where = and_(court_orders.c.court == record.court,
+                     court_orders.c.case_number == order.case_number,
+                     court_orders.c.count == order.count)
+        values = {"outcome": order.outcome, "relief": order.relief,
+                  "order_date": order.order_date, "event_id": record.event_id}
+        if conn.execute(select(court_orders.c.count).where(where)).first() is None:
+            conn.execute(court_orders.insert().values(court=record.court,
+                                                      case_number=order.case_number,
+                                                      count=order.count, **values))
+        else:
+            conn.execute(update(court_orders).where(where).values(**values))
+        candidates = conn.execute(select(motions).where(
+            motions.c.court == record.court, motions.c.case_number == order.case_number,
+            motions.c.status.in_((*PENDING, *RULED)))
+            .order_by(motions.c.sequence.desc())).all()
+        motion = next((m for m in map(_row, candidates)
+                       if order.count in {g.count for g in m.grants}), None)
+        if motion is None:
+            return []  # no motion of ours covers it; the count is ruled on all the same
+        outcomes = {**motion.outcomes, order.count: order.outcome}
+        conn.execute(update(motions).where(motions.c.motion_id == motion.motion_id).values(
+            outcomes=orjson.dumps({str(k): v for k, v in sorted(outcomes.items())})))
+        motion = replace(motion, outcomes=outcomes)
+        new_status = status_after_order(motion.status, order.outcome)
+        return [self._transition(conn, motion, new_status, now)] if new_status else []
 
-    def _transition(self, conn: Connection, motion: MotionRow, status: str,
-                    now: dt.datetime, bulk_motion_id: str | None = None) -> OutboxMessage:
+    def _transition(self, conn: Connection, motion: MotionRow, status: str, now: dt.datetime,
+                    bulk_id: str | None = None) -> OutboxMessage:
+        check_transition(motion.status, status)
         values: dict[str, object] = {"status": status, "updated_at": now.timestamp()}
-        if bulk_motion_id:
-            values["bulk_motion_id"] = bulk_motion_id
-        conn.execute(update(motions).where(motions.c.motion_id == motion.motion_id).values(**values))
-        changed = MotionRow(**{**motion.__dict__, "status": status,
-                               "bulk_motion_id": bulk_motion_id or motion.bulk_motion_id})
-        return self._event(changed, now)
+        if bulk_id:
+            values["bulk_motion_id"] = bulk_id
+        done = conn.execute(update(motions).where(motions.c.motion_id == motion.motion_id,
+                                                  motions.c.status == motion.status)
+                            .values(**values)).rowcount
+        if done != 1:  # another writer moved it first: retry the whole batch
+            raise RuntimeError(f"motion {motion.motion_id} changed concurrently")
+        return self._event(replace(motion, status=status, updated_at=now.timestamp(),
+                                   bulk_motion_id=bulk_id or motion.bulk_motion_id), now)
 
     @staticmethod
     def _event(m: MotionRow, now: dt.datetime) -> OutboxMessage:
-        event = MotionEvent(
+        event_ = MotionEvent(
             motion_id=m.motion_id, subject_id=m.subject_id, court=m.court,
             case_number=m.case_number, status=m.status,  # type: ignore[arg-type]
             counts=[g.count for g in m.grants], decision_ids=[g.decision_id for g in m.grants],
-            procedure=m.grants[0].procedure if len({g.procedure for g in m.grants}) == 1 else None,
-            document_sha256=m.document_sha256, bulk_motion_id=m.bulk_motion_id, occurred_at=now)
-        return OutboxMessage.of(MOTIONS, m.subject_id, event, source="clearway/filing",
+            procedure=m.procedure,  # type: ignore[arg-type]
+            document_sha256=m.document_sha256, bulk_motion_id=m.bulk_motion_id,
+            occurred_at=now)
+        # A motion reaches each status once: the id makes a re-sent event recognisable.
+        return OutboxMessage.of(MOTIONS, m.subject_id, event_, source=SOURCE,
                                 ce_id=f"{m.motion_id}/{m.status}")
+
+    # -- rendering (steps 2 and 3) ----------------------------------------------------
+    def renderable_drafts(self, today: dt.date) -> list[tuple[str, MotionContent]]:
+        with self.reader.connect() as conn:
+            rows = conn.execute(
+                select(motions.c.motion_id, motions.c.court, motions.c.case_number,
+                       motions.c.grants, people, cases.c.counts)
+                .join(people, people.c.subject_id == motions.c.subject_id)
+                .join(cases, and_(cases.c.court == motions.c.court,
+                                  cases.c.case_number == motions.c.case_number,
+                                  cases.c.subject_id == motions.c.subject_id))
+                .where(motions.c.status == "draft")).all()
+        drafts = []
+        for r in rows:
+            content = _build_content(r.court, r.case_number, r, r.counts, _grants(r.grants),
+                                     today)
+            if content is not None:
+                drafts.append((r.motion_id, content))
+        return drafts
+
+    def _render(self, drafts: Sequence[tuple[str, MotionContent]], render: Render,
+                now: dt.datetime) -> int:
+        if not drafts:
+            return 0
+        rendered = [(mid, content, render(content)) for mid, content in drafts]
+        staged: list[OutboxMessage] = []
+        with self.engine.begin() as conn:
+            for mid, content, sha in rendered:
+                motion = self.motion(mid, conn)
+                if motion is None or motion.status != "draft":
+                    continue
+                key = (motion.subject_id, motion.court, motion.case_number)
+                now_says = self._content(conn, key, motion.grants, content.prepared_on)
+                facts = facts_fingerprint(content)
+                if now_says is None or facts_fingerprint(now_says) != facts:
+                    continue  # the record changed meanwhile; its own batch renders it
+                conn.execute(update(motions).where(motions.c.motion_id == mid).values(
+                    document_sha256=sha, facts_sha256=facts, prepared_on=content.prepared_on))
+                motion = replace(motion, document_sha256=sha, facts_sha256=facts,
+                                 prepared_on=content.prepared_on)
+                staged.append(self._transition(conn, motion, "ready", now))
+            _stage(conn, staged)
+        return len(staged)
 
     # -- bulk motions -----------------------------------------------------------------
     def ready_contents(self, court: str, today: dt.date) -> Iterator[tuple[str, MotionContent]]:
-        """Every ready motion of a court (id, content), streamed in case-number order."""
-        with self.engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=500).execute(
-                select(motions, people.c.first_name, people.c.last_name, people.c.date_of_birth,
-                       cases.c.counts)
+        """Every ready motion of a court (id, content), streamed in case-number order from
+        one snapshot: memory does not grow with the number of motions."""
+        stmt = (select(motions.c.motion_id, motions.c.court, motions.c.case_number,
+                       motions.c.grants, people, cases.c.counts)
                 .join(people, people.c.subject_id == motions.c.subject_id)
                 .join(cases, and_(cases.c.court == motions.c.court,
                                   cases.c.case_number == motions.c.case_number))
                 .where(motions.c.court == court, motions.c.status == "ready")
                 .order_by(motions.c.case_number, motions.c.motion_id))
+        with self.reader.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=1000).execute(stmt)
             for r in result:
-                counts = {c["count"]: c for c in orjson.loads(r.counts)}
-                yield r.motion_id, MotionContent(r.court, r.case_number,
-                                    Defendant(r.subject_id, r.first_name, r.last_name,
-                                              r.date_of_birth),
-                                    tuple(GrantedCount(
-                                        count=g.count, statute=g.statute,
-                                        description=counts.get(g.count, {}).get("description"),
-                                        level=counts.get(g.count, {}).get("level", ""),
-                                        conviction_date=dt.date.fromisoformat(
-                                            counts[g.count]["disposition_date"]),
-                                        relief=g.relief, procedure=g.procedure,
-                                        decision_id=g.decision_id)
-                                        for g in _grants(r.grants) if g.count in counts),
-                                    today)
+                content = _build_content(r.court, r.case_number, r, r.counts, _grants(r.grants),
+                                         today)
+                if content is None:  # cannot happen for a rendered motion; never list it
+                    log.error("ready motion without its record", extra={"motion": r.motion_id})
+                    continue
+                yield r.motion_id, content
 
-    def ready_ids(self, court: str) -> list[str]:
-        with self.engine.connect() as conn:
-            return [r[0] for r in conn.execute(select(motions.c.motion_id).where(
-                motions.c.court == court, motions.c.status == "ready"))]
+    def has_ready(self, court: str) -> bool:
+        with self.reader.connect() as conn:
+            return conn.execute(select(motions.c.motion_id).where(
+                motions.c.court == court, motions.c.status == "ready").limit(1)).first() is not None
 
-    def record_bulk(self, bulk_id: str, court: str, motion_ids: list[str], pages: int,
-                    pdf_sha: str, csv_sha: str, seconds: float, now: dt.datetime) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(bulk_motions.insert().values(
-                bulk_motion_id=bulk_id, court=court, status="ready", motion_count=len(motion_ids),
-                pages=pages, document_sha256=pdf_sha, csv_sha256=csv_sha, seconds=seconds,
-                created_at=now.timestamp()))
-            staged = [self._bulk_event(bulk_id, court, "ready", len(motion_ids), pdf_sha,
-                                       csv_sha, now)]
-            for i in range(0, len(motion_ids), 500):
-                rows = conn.execute(select(motions).where(
-                    motions.c.motion_id.in_(motion_ids[i:i + 500]), motions.c.status == "ready"))
-                for r in rows:
-                    staged.append(self._transition(conn, _row(r), "included_in_bulk", now, bulk_id))
-            add_to_outbox(conn, outbox, staged)
+    def commit_bulk(self, court: str, motion_ids: Sequence[str], pages: int, pdf_sha: str,
+                    csv_sha: str, started: float, prepared_on: dt.date,
+                    now: dt.datetime) -> tuple[str, float]:
+        """Record a built bulk motion and move every motion it lists to included_in_bulk,
+        in one transaction. BulkConflict (nothing written) when any of them is no longer
+        ready, or another bulk motion of the court was recorded meanwhile. Returns its id
+        and its time in seconds since `started` (a `time.perf_counter()`), also recorded."""
+        try:
+            with self.engine.begin() as conn:
+                sequence = conn.execute(select(func.count()).select_from(bulk_motions).where(
+                    bulk_motions.c.court == court)).scalar_one()
+                bulk_id = bulk_motion_id(court, sequence)
+                conn.execute(bulk_motions.insert().values(
+                    bulk_motion_id=bulk_id, court=court, status="ready",
+                    motion_count=len(motion_ids), pages=pages, document_sha256=pdf_sha,
+                    csv_sha256=csv_sha, seconds=0.0, prepared_on=prepared_on,
+                    created_at=now.timestamp()))
+                for i in range(0, len(motion_ids), CHUNK):
+                    chunk = list(motion_ids[i:i + CHUNK])
+                    moved = conn.execute(update(motions).where(
+                        motions.c.motion_id.in_(chunk), motions.c.status == "ready",
+                        motions.c.court == court).values(
+                        status="included_in_bulk", bulk_motion_id=bulk_id,
+                        updated_at=now.timestamp())).rowcount
+                    if moved != len(chunk):
+                        raise BulkConflict(f"{len(chunk) - moved} motion(s) changed meanwhile")
+                    rows = conn.execute(select(motions).where(motions.c.motion_id.in_(chunk)))
+                    _stage(conn, [self._event(_row(r), now) for r in rows])
+                _stage(conn, [self._bulk_event(
+                    bulk_id, court, "ready", len(motion_ids), pdf_sha, csv_sha, now)])
+                seconds = time.perf_counter() - started
+                conn.execute(update(bulk_motions).where(bulk_motions.c.bulk_motion_id == bulk_id)
+                             .values(seconds=seconds))
+        except IntegrityError as exc:  # the same bulk id, recorded by a concurrent build
+            raise BulkConflict("another bulk motion of the court was recorded") from exc
+        return bulk_id, seconds
 
     def file_bulk(self, bulk_id: str, now: dt.datetime) -> dict[str, object] | None:
+        """The bulk motion was filed with the court: it and the motions it still lists
+        (not withdrawn meanwhile) become filed. Filing twice changes nothing."""
         with self.engine.begin() as conn:
             b = conn.execute(select(bulk_motions).where(
                 bulk_motions.c.bulk_motion_id == bulk_id)).first()
@@ -352,64 +639,112 @@ class FilingStore:
                 return None
             if b.status != "filed":
                 conn.execute(update(bulk_motions).where(bulk_motions.c.bulk_motion_id == bulk_id)
-                             .values(status="filed"))
-                staged = [self._bulk_event(bulk_id, b.court, "filed", b.motion_count,
-                                           b.document_sha256, b.csv_sha256, now)]
-                for r in conn.execute(select(motions).where(
-                        motions.c.bulk_motion_id == bulk_id,
-                        motions.c.status == "included_in_bulk")).all():
-                    staged.append(self._transition(conn, _row(r), "filed", now))
-                add_to_outbox(conn, outbox, staged)
+                             .values(status="filed", filed_at=now.timestamp()))
+                listed = [r[0] for r in conn.execute(select(motions.c.motion_id).where(
+                    motions.c.bulk_motion_id == bulk_id, motions.c.status == "included_in_bulk"))]
+                for i in range(0, len(listed), CHUNK):
+                    chunk = listed[i:i + CHUNK]
+                    conn.execute(update(motions).where(
+                        motions.c.motion_id.in_(chunk), motions.c.status == "included_in_bulk")
+                        .values(status="filed", updated_at=now.timestamp()))
+                    rows = conn.execute(select(motions).where(motions.c.motion_id.in_(chunk)))
+                    _stage(conn, [self._event(_row(r), now) for r in rows])
+                _stage(conn, [self._bulk_event(
+                    bulk_id, b.court, "filed", b.motion_count, b.document_sha256, b.csv_sha256,
+                    now)])
         return self.bulk(bulk_id)
 
     def file_motion(self, motion_id_: str, now: dt.datetime) -> MotionRow | None:
+        """A ready motion was filed on its own. Filing a filed motion changes nothing; any
+        other status raises InvalidTransition."""
         with self.engine.begin() as conn:
-            r = conn.execute(select(motions).where(motions.c.motion_id == motion_id_)).first()
-            if r is None:
-                return None
-            m = _row(r)
-            if m.status == "ready":
-                add_to_outbox(conn, outbox, [self._transition(conn, m, "filed", now)])
-                m = MotionRow(**{**m.__dict__, "status": "filed"})
-            return m
+            m = self.motion(motion_id_, conn)
+            if m is None or m.status == "filed":
+                return m
+            _stage(conn, [self._transition(conn, m, "filed", now)])
+        return self.motion(motion_id_)
 
     @staticmethod
     def _bulk_event(bulk_id: str, court: str, status: str, count: int, pdf_sha: str,
                     csv_sha: str, now: dt.datetime) -> OutboxMessage:
-        event = BulkMotionEvent(bulk_motion_id=bulk_id, court=court, status=status,  # type: ignore[arg-type]
-                                motion_count=count, document_sha256=pdf_sha, csv_sha256=csv_sha,
-                                occurred_at=now)
-        return OutboxMessage.of(MOTIONS, court, event, source="clearway/filing",
+        event_ = BulkMotionEvent(bulk_motion_id=bulk_id, court=court,
+                                 status=status,  # type: ignore[arg-type]
+                                 motion_count=count, document_sha256=pdf_sha,
+                                 csv_sha256=csv_sha, occurred_at=now)
+        return OutboxMessage.of(MOTIONS, court, event_, source=SOURCE,
                                 ce_id=f"{bulk_id}/{status}")
 
     # -- reads ------------------------------------------------------------------------
-    def motion(self, motion_id_: str) -> MotionRow | None:
-        with self.engine.connect() as conn:
-            r = conn.execute(select(motions).where(motions.c.motion_id == motion_id_)).first()
+    def motion(self, motion_id_: str, conn: Connection | None = None) -> MotionRow | None:
+        stmt = select(motions).where(motions.c.motion_id == motion_id_)
+        if conn is not None:
+            r = conn.execute(stmt).first()
+        else:
+            with self.reader.connect() as c:
+                r = c.execute(stmt).first()
         return _row(r) if r else None
 
-    def motions_of(self, court: str, status: str | None, limit: int, after: str | None
-                   ) -> list[MotionRow]:
+    def motions_of(self, court: str, status: str | None = None, limit: int = 100,
+                   after: str | None = None) -> list[MotionRow]:
+        """A court's motions in motion_id order, a page at a time (`after` the last id)."""
         stmt = select(motions).where(motions.c.court == court)
         if status:
             stmt = stmt.where(motions.c.status == status)
         if after:
             stmt = stmt.where(motions.c.motion_id > after)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [_row(r) for r in conn.execute(stmt.order_by(motions.c.motion_id).limit(limit))]
 
+    def motions_of_case(self, court: str, case_number: str) -> list[MotionRow]:
+        with self.reader.connect() as conn:
+            return [_row(r) for r in conn.execute(select(motions).where(
+                motions.c.court == court, motions.c.case_number == case_number)
+                .order_by(motions.c.sequence))]
+
     def bulk(self, bulk_id: str) -> dict[str, object] | None:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             b = conn.execute(select(bulk_motions).where(
                 bulk_motions.c.bulk_motion_id == bulk_id)).first()
-        return dict(b._mapping) if b else None
+        return _bulk_dict(b) if b else None
 
-    def bulk_count(self, court: str) -> int:
-        with self.engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(bulk_motions).where(
-                bulk_motions.c.court == court)).scalar_one()
+    def bulks_of(self, court: str) -> list[dict[str, object]]:
+        with self.reader.connect() as conn:
+            return [_bulk_dict(b) for b in conn.execute(select(bulk_motions).where(
+                bulk_motions.c.court == court).order_by(bulk_motions.c.created_at))]
 
-    def status_counts(self) -> dict[str, int]:
-        with self.engine.connect() as conn:
-            return {r[0]: r[1] for r in conn.execute(
-                select(motions.c.status, func.count()).group_by(motions.c.status))}
+    def status_counts(self, court: str | None = None) -> dict[str, int]:
+        stmt = select(motions.c.status, func.count()).group_by(motions.c.status)
+        if court:
+            stmt = stmt.where(motions.c.court == court)
+        with self.reader.connect() as conn:
+            return {r[0]: r[1] for r in conn.execute(stmt)}
+
+
+def _bulk_dict(b: Any) -> dict[str, object]:
+    d = dict(b._mapping)
+    d["prepared_on"] = b.prepared_on.isoformat()
+    d["created_at"] = _iso(b.created_at)
+    d["filed_at"] = _iso(b.filed_at) if b.filed_at is not None else None
+    return d
+
+
+def _build_content(court: str, case_number: str, person: Any, counts_json: bytes,
+                   grants: Sequence[Grant], today: dt.date) -> MotionContent | None:
+    """A motion's content from the stored person, case counts and grants; None when the
+    record lacks a granted count (the decision and the record disagree for now)."""
+    counts = {c["count"]: c for c in orjson.loads(counts_json)}
+    granted = []
+    for g in sorted(grants):
+        c = counts.get(g.count)
+        if c is None:
+            return None
+        granted.append(GrantedCount(
+            count=g.count, statute=g.statute, description=c.get("description"),
+            level=c["level"], conviction_date=dt.date.fromisoformat(c["disposition_date"]),
+            relief=g.relief, procedure=g.procedure, decision_id=g.decision_id))
+    if not granted:
+        return None
+    return MotionContent(court, case_number,
+                         Defendant(person.subject_id, person.first_name, person.last_name,
+                                   person.date_of_birth),
+                         tuple(granted), today)

@@ -1,4 +1,9 @@
-"""court.records.v1 + eligibility.decisions.v1 -> motions (PDF) -> store + outbox."""
+"""court.records.v1 + eligibility.decisions.v1 -> motions (PDF) -> store + outbox.
+
+The consumer hands each batch here and commits its offsets only after `process` returns,
+so a crash re-delivers the batch; the store ignores what it has already applied (records by
+court + event_id, decisions by version), so a re-delivered batch stages no new motion and
+no new event."""
 from __future__ import annotations
 
 import asyncio
@@ -15,6 +20,8 @@ from clearway.filing.store import FilingStore
 
 
 def pdf_renderer(documents: DocumentStore) -> Callable[[MotionContent], str]:
+    """Render a motion's PDF into the document store; returns its SHA-256."""
+
     def render(content: MotionContent) -> str:
         return documents.put(render_motion_pdf(content), "pdf")
 

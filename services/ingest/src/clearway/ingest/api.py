@@ -1,59 +1,179 @@
-"""Ingest's HTTP API: thin routes that parse, authorise, call the store and answer."""
+"""Ingest's HTTP API: thin routes that parse, authorise, call the store and answer.
+
+Every error body is `{"error", "message", "errors"?}` and names fields, never values: a
+court record is full of names, birth dates and contacts."""
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 import logging
+import re
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Annotated, Any
 
 import orjson
 from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers, UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from clearway.common.auth import KeyStore, Principal, check_court, require
+from clearway.common.auth import KeyStore, Principal
 from clearway.common.db import make_engine
 from clearway.common.events import RecordEvent
 from clearway.common.http import create_app
-from clearway.common.runtime import Runtime
+from clearway.common.topics import RECORDS
 from clearway.ingest import metrics
-from clearway.ingest.domain.csv_rows import group_rows, header_problems
-from clearway.ingest.domain.validation import parse_event, parse_json_line
-from clearway.ingest.examples import DISPOSITION_EXAMPLE, EXAMPLES
+from clearway.ingest.domain.csv_rows import (
+    COLUMN_HELP,
+    CsvSyntaxError,
+    GroupedEvent,
+    group_rows,
+    header_problems,
+    read_rows,
+    with_rows,
+)
+from clearway.ingest.domain.validation import (
+    FieldError,
+    messages_from,
+    parse_event,
+)
+from clearway.ingest.examples import CSV_EXAMPLE, DISPOSITION_EXAMPLE, EXAMPLES, NDJSON_EXAMPLE
+from clearway.ingest.relay import IngestRuntime
+from clearway.ingest.schemas import Accepted, BulkReport, Standing, error_responses
 from clearway.ingest.settings import IngestSettings
 from clearway.ingest.store import IngestStore, Outcome, api_keys, outbox
 
 log = logging.getLogger(__name__)
 
-Writer = Annotated[Principal, Depends(require("records:write"))]
-Reader = Annotated[Principal, Depends(require("records:read"))]
+NDJSON = "application/x-ndjson"
+CSV_TYPES = ("text/csv", "text/plain", "application/csv", "application/octet-stream")
+SECURITY = [{"apiKey": []}]
+_EVENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
-BATCH_DOC = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {"type": "array", "items": {"$ref": "#/components/schemas/RecordEvent"}},
-                "example": [DISPOSITION_EXAMPLE],
-            },
-            "application/x-ndjson": {
-                "schema": {"type": "string", "description": "one RecordEvent JSON per line"},
-            },
-        },
-    }
-}
-CSV_DOC = {
-    "requestBody": {
-        "required": True,
-        "content": {"text/csv": {"schema": {"type": "string",
-                                            "description": "header row of CSV_COLUMNS, one row per count"}}},
-    }
-}
+FORBIDDEN_COURT: FieldError = {"field": "court", "type": "forbidden",
+                               "message": "this key may not write for this court"}
 
 
 def _error(status: int, error: str, message: str, **extra: Any) -> HTTPException:
     return HTTPException(status, detail={"error": error, "message": message, **extra})
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+# --- authentication and authorisation --------------------------------------------------
+
+
+def authorize(request: Request, any_of: tuple[str, ...]) -> Principal:
+    """A valid key (401 otherwise) holding one of the scopes (403 otherwise)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(401, detail={"error": "unauthenticated", "message":
+                                         "send an API key as Authorization: Bearer <key>"},
+                            headers={"WWW-Authenticate": "Bearer"})
+    keys: KeyStore = request.app.state.keys
+    principal = keys.authenticate(token.strip())
+    if principal is None:
+        raise HTTPException(401, detail={"error": "unauthenticated",
+                                         "message": "unknown or revoked API key"},
+                            headers={"WWW-Authenticate": "Bearer"})
+    if not any(principal.has(scope) for scope in any_of):
+        raise HTTPException(403, detail={"error": "forbidden", "message":
+                                         f"this key lacks the {' or '.join(any_of)} scope"})
+    return principal
+
+
+def _scopes(*any_of: str) -> Callable[[Request], Principal]:
+    def dependency(request: Request) -> Principal:
+        return authorize(request, any_of)
+
+    dependency.scopes = any_of  # type: ignore[attr-defined]
+    return dependency
+
+
+WRITE = ("records:write",)
+READ = ("records:read", "records:write")  # a key that may push a record may see it stand
+Writer = Annotated[Principal, Depends(_scopes(*WRITE))]
+Reader = Annotated[Principal, Depends(_scopes(*READ))]
+
+
+def _check_court(principal: Principal, court: str) -> None:
+    if not principal.may_act_for(court):
+        raise _error(403, "forbidden", "this key may not act for this court")
+
+
+# --- body size limits ------------------------------------------------------------------
+
+
+class BodyLimit:
+    """413 for a body over the limit, announced (Content-Length) or streamed (chunked: read
+    up to the limit before the app sees it; the routes read whole bodies anyway). NDJSON
+    streams are unlimited; their lines are limited where they are read."""
+
+    def __init__(self, app: ASGIApp, settings: IngestSettings) -> None:
+        self.app = app
+        self.settings = settings
+
+    def limit_for(self, path: str) -> int:
+        if path == "/v1/records":
+            return self.settings.max_record_bytes
+        return self.settings.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        if headers.get("content-type", "").lower().startswith(NDJSON):
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        length = headers.get("content-length")
+        if length is not None:
+            # The server delivers no more than announced.
+            if length.isdigit() and int(length) > limit:
+                await self._refuse(limit, scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, receive, send)  # the client went away
+                return
+            body += message.get("body", b"")
+            if len(body) > limit:
+                await self._refuse(limit, scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _refuse(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+        metrics.REJECTED.labels("too_large").inc()
+        await JSONResponse(_too_large(limit), status_code=413)(scope, receive, send)
+
+
+def _too_large(limit: int) -> dict[str, str]:
+    return {"error": "too_large",
+            "message": f"the body is over {limit} bytes; send NDJSON for large backfills"}
+
+
+# --- the app ---------------------------------------------------------------------------
 
 
 def build_app(settings: IngestSettings | None = None) -> FastAPI:
@@ -63,12 +183,11 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
     keys = KeyStore(engine, api_keys)
     if settings.bootstrap_api_key:
         keys.ensure(settings.bootstrap_api_key)
-    runtime = Runtime(settings, engine, outbox=outbox)
+    runtime = IngestRuntime(settings, engine, outbox, lease_seconds=settings.outbox_lease_seconds)
 
     app = create_app(
         title="Clearway ingest",
-        description="Court systems push record events here. Accepted means durable: once "
-        "this API answers 2xx the event reaches court.records.v1.",
+        description=DESCRIPTION,
         workers=runtime.workers,
         ready=runtime.ready,
     )
@@ -76,34 +195,54 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
     app.state.store = store
     app.state.runtime = runtime
     app.state.settings = settings
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": ".".join(str(p) for p in e["loc"] if p != "body") or "<body>",
-             "message": str(e["msg"]).removeprefix("Value error, "), "type": e["type"]}
-            for e in exc.errors()
-        ]
-        metrics.REJECTED.labels("invalid").inc()
-        return JSONResponse({"error": "invalid", "message": "the event is not valid",
-                             "errors": errors}, status_code=422)
+    app.add_middleware(BodyLimit, settings=settings)
 
     @app.middleware("http")
-    async def _limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
-        length = request.headers.get("content-length")
-        ndjson = request.headers.get("content-type", "").startswith("application/x-ndjson")
-        if length and length.isdigit() and int(length) > settings.max_body_bytes and not ndjson:
-            metrics.REJECTED.labels("too_large").inc()
-            return JSONResponse({"error": "too_large", "message":
-                                 f"body over {settings.max_body_bytes} bytes; use NDJSON for backfills"},
-                                status_code=413)
+    async def _fresh_outbox_gauges(request: Request, call_next):  # type: ignore[no-untyped-def]
+        if request.url.path == "/metrics":
+            try:
+                await asyncio.to_thread(runtime.refresh_outbox_gauges)
+            except Exception as exc:  # the store is away: serve the last values
+                log.warning("outbox gauges not refreshed", extra={"error": type(exc).__name__})
         return await call_next(request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail
+        if isinstance(detail, dict):
+            body = detail
+        else:
+            body = {"error": _ERROR_NAMES.get(exc.status_code, "error"), "message": str(detail)}
+        if request.method == "POST" and exc.status_code < 500:
+            metrics.REJECTED.labels(str(body.get("error", "error"))).inc()
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # The key is checked before the body is judged: without a valid key, 401.
+        route = request.scope.get("route")
+        for dependant in getattr(getattr(route, "dependant", None), "dependencies", ()):
+            scopes = getattr(dependant.call, "scopes", None)
+            if scopes:
+                try:
+                    authorize(request, scopes)
+                except HTTPException as denied:
+                    return await _http_error(request, denied)
+        errors = list(exc.errors())
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return await _http_error(request, _error(400, "invalid_json",
+                                                     "the body is not valid JSON"))
+        metrics.REJECTED.labels("invalid").inc()
+        return JSONResponse({"error": "invalid", "message": "the request is not valid",
+                             "errors": messages_from(errors, prefix=("body",))},
+                            status_code=422)
 
     async def accept(events: list[RecordEvent]) -> list[Outcome]:
         outcomes = await asyncio.to_thread(store.accept, events)
         runtime.wake_relay()
         for o in outcomes:
-            metrics.ACCEPTED.labels(o.status).inc()
+            if o.status != "conflict":
+                metrics.ACCEPTED.labels(o.status).inc()
         return outcomes
 
     @app.post(
@@ -111,124 +250,154 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
         status_code=202,
         tags=["records"],
         summary="Push one record event",
-        responses={401: {"description": "missing or bad key"},
-                   403: {"description": "the key may not write for this court"},
-                   409: {"description": "this event_id was accepted before with other content"},
-                   413: {"description": "body too large"},
-                   422: {"description": "invalid event; `errors` names each bad field"}},
+        description="Validates the event against the contract, checks the key may write for "
+        "its court, and commits it (with its outbox row) before answering 202. The same "
+        "`event_id` again for the same court is the same event: the original answer comes "
+        "back (header `Idempotent-Replayed: true`) and nothing new is published; with other "
+        "content it is a 409.",
+        response_model=Accepted,
+        responses={**error_responses(400, 401, 403, 409, 413, 422),
+                   202: {"description": "accepted: durable, and on its way to "
+                         f"{RECORDS}"}},
+        openapi_extra={"security": SECURITY},
     )
     async def post_record(
         principal: Writer,
         event: Annotated[RecordEvent, Body(openapi_examples=EXAMPLES)],
     ) -> JSONResponse:
-        check_court(principal, event.court)
+        _check_court(principal, event.court)
         (outcome,) = await accept([event])
         if outcome.status == "conflict":
-            metrics.REJECTED.labels("conflict").inc()
             raise _error(409, "conflict", "this event_id was already accepted for this court "
                          "with different content", event_id=event.event_id)
         headers = {"Idempotent-Replayed": "true"} if outcome.status == "duplicate" else {}
         return JSONResponse(outcome.answer(), status_code=202, headers=headers)
 
-    @app.post("/v1/records:batch", tags=["records"], openapi_extra=BATCH_DOC,
-              summary="Push many events: a JSON array (up to the batch limit) or streamed NDJSON",
-              responses={200: {"description": "per-item report: accepted, duplicates, errors by index"}})
+    @app.post(
+        "/v1/records:batch",
+        tags=["records"],
+        summary="Push many events: a JSON array (up to the batch limit) or streamed NDJSON",
+        description=BATCH_DESCRIPTION.format(limit=settings.batch_limit,
+                                             line=settings.max_line_bytes),
+        response_model=BulkReport,
+        responses={**error_responses(400, 401, 403, 413, 415, 422),
+                   200: {"description": "every bad item by its number; the good ones accepted"}},
+        openapi_extra={"security": SECURITY, **BATCH_BODY},
+    )
     async def post_batch(request: Request, principal: Writer) -> JSONResponse:
-        if request.headers.get("content-type", "").startswith("application/x-ndjson"):
+        media = _media_type(request)
+        if media == NDJSON:
             return JSONResponse(await _ndjson(request, principal))
+        if media not in ("", "application/json"):
+            raise _error(415, "unsupported_media_type",
+                         "send a JSON array (application/json) or NDJSON (application/x-ndjson)")
         body = await request.body()
         try:
             items = orjson.loads(body)
         except orjson.JSONDecodeError:
             raise _error(400, "invalid_json", "the body is not valid JSON") from None
         if not isinstance(items, list):
-            raise _error(422, "invalid", "the body must be a JSON array of record events")
+            raise _error(422, "invalid", "the body must be a JSON array of record events",
+                         errors=[{"field": "<body>", "type": "list_type",
+                                  "message": "must be a JSON array"}])
         if len(items) > settings.batch_limit:
             raise _error(413, "too_many", f"at most {settings.batch_limit} events per batch; "
                          "send NDJSON for larger backfills")
-        report = _Report()
+        report = _Report("index")
         good: list[tuple[int, RecordEvent]] = []
         for index, item in enumerate(items):
-            parsed = parse_event(item)
-            if isinstance(parsed, RecordEvent):
-                if principal.may_act_for(parsed.court):
-                    good.append((index, parsed))
-                else:
-                    report.reject(index, [{"field": "court", "type": "forbidden",
-                                           "message": "this key may not write for this court"}])
-            else:
-                report.reject(index, parsed)
+            _judge(report, good, index, parse_event(item), principal, item)
         report.add(good, await accept([e for _, e in good]) if good else [])
-        return JSONResponse(report.body("index"))
+        return JSONResponse(report.body())
 
     async def _ndjson(request: Request, principal: Principal) -> dict[str, Any]:
-        report = _Report()
+        report = _Report("line")
         chunk: list[tuple[int, RecordEvent]] = []
         line_no = 0
-        async for line in _lines(request, settings.max_line_bytes):
+        async for line in _lines(request.stream(), settings.max_line_bytes):
             line_no += 1
-            if isinstance(line, Exception):
-                report.reject(line_no, [{"field": "<line>", "type": "too_large",
-                                         "message": f"line over {settings.max_line_bytes} bytes"}])
+            if line is None:
+                report.reject(line_no, [{"field": "<line>", "type": "too_large", "message":
+                                         f"line over {settings.max_line_bytes} bytes"}])
                 continue
             if not line.strip():
                 continue
-            parsed = parse_json_line(line)
-            if isinstance(parsed, RecordEvent):
-                if principal.may_act_for(parsed.court):
-                    chunk.append((line_no, parsed))
-                else:
-                    report.reject(line_no, [{"field": "court", "type": "forbidden",
-                                             "message": "this key may not write for this court"}])
-            else:
-                report.reject(line_no, parsed)
+            try:
+                item = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                report.reject(line_no, [{"field": "<line>", "type": "json_invalid",
+                                         "message": "not valid JSON"}])
+                continue
+            _judge(report, chunk, line_no, parse_event(item), principal, item)
             if len(chunk) >= settings.ndjson_chunk:
                 report.add(chunk, await accept([e for _, e in chunk]))
                 chunk = []
         if chunk:
             report.add(chunk, await accept([e for _, e in chunk]))
-        return report.body("line")
+        return report.body()
 
-    @app.post("/v1/records:csv", tags=["records"], openapi_extra=CSV_DOC,
-              summary="Upload a CSV: one row per count; rows sharing an event_id form one "
-              "disposition event")
+    @app.post(
+        "/v1/records:csv",
+        tags=["records"],
+        summary="Upload a CSV: one row per count; rows sharing an event_id form one "
+        "disposition event",
+        description=CSV_DESCRIPTION.format(columns=_columns_table(),
+                                           limit=settings.max_body_bytes),
+        response_model=BulkReport,
+        responses={**error_responses(400, 401, 403, 413, 415, 422),
+                   200: {"description": "every bad event by its rows; the good ones accepted"}},
+        openapi_extra={"security": SECURITY, **CSV_BODY},
+    )
     async def post_csv(request: Request, principal: Writer) -> JSONResponse:
-        raw = await request.body()
+        media = _media_type(request)
+        if media == "multipart/form-data":
+            raw = await _uploaded_file(request)
+        elif media in ("", *CSV_TYPES):
+            raw = await request.body()
+        else:
+            raise _error(415, "unsupported_media_type",
+                         "send the CSV as text/csv, or as the `file` of a multipart form")
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise _error(400, "invalid_encoding", "the CSV must be UTF-8") from None
-        reader = csv.DictReader(io.StringIO(text))
-        problems = header_problems(reader.fieldnames)
-        if problems:
-            raise _error(422, "invalid_header", "; ".join(problems))
-        groups = group_rows(reader)
-        report = _Report()
+        try:
+            header, rows = read_rows(io.StringIO(text, newline=""))
+            problems = header_problems(header)
+            if problems:
+                raise _error(422, "invalid_header", "the header row is not as documented",
+                             errors=problems)
+            groups = group_rows(rows)
+        except CsvSyntaxError as bad:
+            raise _error(422, "invalid_csv", f"the CSV cannot be read from line {bad.line} "
+                         "(an unterminated quote?); nothing was accepted",
+                         errors=[{"field": "<row>", "type": "csv_syntax",
+                                  "message": f"unreadable from line {bad.line}"}]) from None
+        report = _Report("row")
         good: list[tuple[int, RecordEvent]] = []
-        for group in groups.values():
-            parsed = parse_event(group.data)
-            first = group.rows[0]
-            if isinstance(parsed, RecordEvent):
-                if principal.may_act_for(parsed.court):
-                    good.append((first, parsed))
-                else:
-                    report.reject(first, [{"field": "court", "type": "forbidden",
-                                           "message": "this key may not write for this court"}],
-                                  rows=group.rows)
-            else:
-                report.reject(first, parsed, rows=group.rows)
+        for group in groups:
+            _judge_group(report, good, group, principal)
         report.add(good, await accept([e for _, e in good]) if good else [])
-        return JSONResponse(report.body("row"))
+        return JSONResponse(report.body())
 
-    @app.get("/v1/records/{event_id}", tags=["records"],
-             summary="Where an accepted event stands: accepted, published, partition and offset")
+    @app.get(
+        "/v1/records/{event_id}",
+        tags=["records"],
+        summary="Where an accepted event stands: accepted, published, partition and offset",
+        response_model=Standing,
+        responses=error_responses(401, 403, 404, 409, 422),
+        openapi_extra={"security": SECURITY},
+    )
     async def get_record(
-        event_id: str, principal: Reader,
-        court: Annotated[str | None, Query(description="needed when two courts used the id")] = None,
+        event_id: str,
+        principal: Reader,
+        court: Annotated[str | None, Query(
+            description="the court that sent it; needed when two of your courts used the id",
+            max_length=20)] = None,
     ) -> dict[str, Any]:
         courts = None if "*" in principal.courts else principal.courts
         if court is not None:
-            check_court(principal, court)
+            _check_court(principal, court)
             courts = frozenset({court})
         found = await asyncio.to_thread(store.standing, event_id, courts)
         if not found:
@@ -239,10 +408,14 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
         s = found[0]
         return {"event_id": s.event_id, "court": s.court, "event_type": s.event_type,
                 "status": "published" if s.published else "accepted",
-                "accepted_at": s.accepted_at, "topic": "court.records.v1",
+                "accepted_at": s.accepted_at, "topic": RECORDS,
                 "partition": s.partition, "offset": s.offset}
 
+    _document(app)
     return app
+
+
+# --- bulk reports ----------------------------------------------------------------------
 
 
 class _Report:
@@ -250,58 +423,218 @@ class _Report:
 
     MAX_LISTED = 1000
 
-    def __init__(self) -> None:
+    def __init__(self, numbered_by: str) -> None:
+        self.numbered_by = numbered_by
         self.accepted = 0
         self.duplicates = 0
         self.rejected = 0
         self.errors: list[dict[str, Any]] = []
 
-    def reject(self, number: int, errors: list[dict[str, str]], rows: list[int] | None = None) -> None:
+    def reject(self, number: int, errors: list[FieldError], **extra: Any) -> None:
         self.rejected += 1
-        metrics.REJECTED.labels(errors[0].get("type", "invalid") if errors else "invalid").inc()
+        metrics.REJECTED.labels(str(errors[0].get("type", "invalid")) if errors
+                                else "invalid").inc()
         if len(self.errors) < self.MAX_LISTED:
-            entry: dict[str, Any] = {"number": number, "errors": errors}
-            if rows:
-                entry["rows"] = rows
-            self.errors.append(entry)
+            self.errors.append({self.numbered_by: number, **extra, "errors": errors})
 
     def add(self, items: list[tuple[int, RecordEvent]], outcomes: list[Outcome]) -> None:
-        for (number, _), outcome in zip(items, outcomes):
+        for (number, event), outcome in zip(items, outcomes, strict=True):
             if outcome.status == "accepted":
                 self.accepted += 1
             elif outcome.status == "duplicate":
                 self.duplicates += 1
             else:
                 self.reject(number, [{"field": "event_id", "type": "conflict", "message":
-                                      "already accepted for this court with different content"}])
+                                      "already accepted for this court with different content"}],
+                            event_id=event.event_id)
 
-    def body(self, numbered_by: str) -> dict[str, Any]:
-        errors = [{numbered_by: e["number"], **{k: v for k, v in e.items() if k != "number"}}
-                  for e in self.errors]
+    def body(self) -> dict[str, Any]:
         return {"accepted": self.accepted, "duplicates": self.duplicates,
-                "rejected": self.rejected, "errors": errors,
+                "rejected": self.rejected, "errors": self.errors,
                 "errors_truncated": self.rejected > len(self.errors)}
 
 
-async def _lines(request: Request, max_line: int):  # type: ignore[no-untyped-def]
-    """Yield the body's lines as they stream in, never holding more than one line."""
+def _usable_event_id(item: Any, errors: Iterable[FieldError]) -> dict[str, str]:
+    """The item's event_id, for the report, when it is a well-formed one (an ill-formed
+    one could be anything, a name in the wrong column included)."""
+    if not isinstance(item, dict) or any(e["field"] == "event_id" for e in errors):
+        return {}
+    event_id = item.get("event_id")
+    return {"event_id": event_id} if isinstance(event_id, str) and _EVENT_ID.match(event_id) else {}
+
+
+def _judge(report: _Report, good: list[tuple[int, RecordEvent]], number: int,
+           parsed: RecordEvent | list[FieldError], principal: Principal, item: Any) -> None:
+    if isinstance(parsed, RecordEvent):
+        if principal.may_act_for(parsed.court):
+            good.append((number, parsed))
+        else:
+            report.reject(number, [FORBIDDEN_COURT], event_id=parsed.event_id)
+    else:
+        report.reject(number, parsed, **_usable_event_id(item, parsed))
+
+
+def _judge_group(report: _Report, good: list[tuple[int, RecordEvent]], group: GroupedEvent,
+                 principal: Principal) -> None:
+    first = group.rows[0]
+    parsed = parse_event(group.data)
+    errors = list(group.errors)
+    if not isinstance(parsed, RecordEvent):
+        errors += parsed
+    ids = _usable_event_id(group.data, errors)
+    if errors:
+        report.reject(first, with_rows(errors, group), rows=group.rows, **ids)
+    elif isinstance(parsed, RecordEvent) and not principal.may_act_for(parsed.court):
+        report.reject(first, [FORBIDDEN_COURT], rows=group.rows, **ids)
+    elif isinstance(parsed, RecordEvent):
+        good.append((first, parsed))
+
+
+async def _lines(stream: AsyncIterator[bytes], max_line: int) -> AsyncIterator[bytes | None]:
+    """The body's lines as they stream in, holding at most one line (plus one network
+    chunk); a line over `max_line` bytes comes out as None."""
     buffer = b""
     oversized = False
-    async for piece in request.stream():
-        buffer += piece
-        while True:
-            cut = buffer.find(b"\n")
-            if cut < 0:
-                break
-            line, buffer = buffer[:cut], buffer[cut + 1:]
-            if oversized:
+    async for piece in stream:
+        if not piece:
+            continue
+        parts = (buffer + piece).split(b"\n")
+        buffer = parts.pop()
+        for line in parts:
+            if oversized or len(line) > max_line:
                 oversized = False
-                yield ValueError("line too large")
+                yield None
             else:
                 yield line
         if len(buffer) > max_line:
             oversized, buffer = True, b""
-    if oversized:
-        yield ValueError("line too large")
+    if oversized or len(buffer) > max_line:
+        yield None
     elif buffer:
         yield buffer
+
+
+async def _uploaded_file(request: Request) -> bytes:
+    form = await request.form(max_files=1, max_fields=10)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise _error(422, "invalid", "the form needs the CSV as its `file` field",
+                     errors=[{"field": "file", "type": "missing",
+                              "message": "required: the CSV file"}])
+    return await upload.read()
+
+
+# --- OpenAPI ---------------------------------------------------------------------------
+
+_ERROR_NAMES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden",
+                404: "not_found", 405: "method_not_allowed", 409: "conflict",
+                413: "too_large", 415: "unsupported_media_type", 422: "invalid"}
+
+DESCRIPTION = f"""Court systems push record events here (contract section 2).
+
+**Accepted means durable**: an event is committed to the ingest store, with its outbox row,
+before the API answers 2xx; a relay then publishes it to `{RECORDS}` (key `subject_id`),
+retrying while the broker is away. `GET /v1/records/{{event_id}}` shows where it stands.
+
+**Keys**: send `Authorization: Bearer <key>`. A key has scopes (`records:write` to push,
+`records:read` to read standings) and the court codes it may write for; a key for `CA-LA`
+cannot push a `CA-SF` record (403).
+
+**Errors** name each bad field (`errors[].field`) and never repeat a submitted value.
+"""
+
+BATCH_DESCRIPTION = """Two forms:
+
+- `application/json`: an array of up to {limit} record events, validated and committed
+  together. The answer lists each bad item by its 0-based `index`.
+- `application/x-ndjson`: one event per line, streamed (no size limit; a line may be up to
+  {line} bytes), committed in chunks as it arrives, for backfills of millions of rows.
+  The answer lists each bad line by its 1-based `line`.
+
+The good events are accepted and the bad ones reported; an event is never half-accepted.
+Repeats (same court and `event_id`, same content) count as `duplicates`.
+"""
+
+CSV_DESCRIPTION = """One row per count; rows with the same `court` and `event_id` form one
+`disposition` event (list them together). The first row gives the event and the subject;
+the event's columns must agree on every row of the event. Send the file as `text/csv`, or
+as the `file` field of a `multipart/form-data` form; up to {limit} bytes per upload (larger
+files: `clearway push` sends them in pieces).
+
+Bad events are listed by their first `row` (the header is row 1) with all their `rows`;
+errors about one count name its `row`.
+
+Columns (empty cell = absent; dates `YYYY-MM-DD`; booleans `true`/`false`):
+
+{columns}
+"""
+
+
+def _columns_table() -> str:
+    return "\n".join(f"- `{name}`: {text}" for name, text in COLUMN_HELP.items())
+
+
+BATCH_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"type": "array", "items": {"$ref": "#/components/schemas/RecordEvent"}},
+                "example": [DISPOSITION_EXAMPLE],
+            },
+            NDJSON: {
+                "schema": {"type": "string", "description": "one RecordEvent JSON per line"},
+                "example": NDJSON_EXAMPLE,
+            },
+        },
+    }
+}
+CSV_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string",
+                                    "description": "a header row of the documented columns, "
+                                    "then one row per count"},
+                         "example": CSV_EXAMPLE},
+            "multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary",
+                                        "description": "the CSV file"}}}},
+        },
+    }
+}
+
+
+def _document(app: FastAPI) -> None:
+    """Finish the generated OpenAPI: the key scheme, and the operations routes' real
+    answers (/readyz may say 503, /metrics is Prometheus text)."""
+    generate = app.openapi
+    patched: dict[int, dict[str, Any]] = {}
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        if id(schema) in patched:
+            return schema
+        components = schema.setdefault("components", {})
+        components.setdefault("securitySchemes", {})["apiKey"] = {
+            "type": "http", "scheme": "bearer",
+            "description": "an API key (`cw_<id>_<secret>`) from `clearway-ingest keys create`",
+        }
+        paths = schema.get("paths", {})
+        ready = paths.get("/readyz", {}).get("get")
+        if ready is not None:
+            ready.setdefault("responses", {})["503"] = {
+                "description": "not ready: broker, topics, store or relay not in order",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            }
+            ready["responses"]["200"]["content"] = {
+                "application/json": {"schema": {"type": "object"}}}
+        scrape = paths.get("/metrics", {}).get("get")
+        if scrape is not None:
+            scrape["responses"]["200"]["content"] = {"text/plain": {"schema": {"type": "string"}}}
+        patched.clear()
+        patched[id(schema)] = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -39,22 +39,34 @@ def serve() -> None:
 @app.command()
 def replay(
     wait: bool = typer.Option(True, help="publish now and wait until every row is on the topic"),
+    provision: bool = typer.Option(
+        True, help="create missing topics first (the broker restarted empty)"),
+    timeout: float = typer.Option(600.0, help="seconds to wait for the publishing"),
 ) -> None:
     """Republish every accepted event to court.records.v1 (rebuild a broker that lost its
     data). Consumers dedupe on event id, so replaying is safe."""
-    from clearway.common.outbox import drain_outbox, republish_all
+    from clearway.common.outbox import republish_all
     from clearway.common.topics import RECORDS, provision_topics
+    from clearway.ingest.relay import drain_outbox
     from clearway.ingest.store import IngestStore, outbox
 
     settings = IngestSettings()
+    configure_logging("ingest", settings.log_level)
     engine = make_engine(settings.sqlalchemy_url())
     IngestStore(engine)
-    provision_topics(settings.kafka_bootstrap_servers, settings.topic_partitions)
+    if provision:
+        provision_topics(settings.kafka_bootstrap_servers, settings.topic_partitions)
     marked = republish_all(engine, outbox, RECORDS)
     typer.echo(f"{marked} accepted event(s) marked for republishing")
     if not wait:
+        typer.echo("a running ingest publishes them")
         return
-
-    asyncio.run(drain_outbox(engine, outbox, settings.kafka_bootstrap_servers,
-                             "clearway-ingest-replay"))
-    typer.echo("replay complete: every accepted event is on court.records.v1")
+    try:
+        sent = asyncio.run(drain_outbox(engine, outbox, settings.kafka_bootstrap_servers,
+                                        "clearway-ingest-replay", timeout=timeout))
+    except TimeoutError:
+        typer.echo("replay incomplete: the rest stays marked and a running ingest "
+                   "publishes it; run replay again to wait for it", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"replay complete: every accepted event is on {RECORDS} "
+               f"({sent} published by this command, the rest by a running ingest)")

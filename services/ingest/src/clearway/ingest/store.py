@@ -22,7 +22,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from clearway.common.auth import api_keys_table
 from clearway.common.db import create_schema
@@ -86,12 +86,16 @@ class IngestStore:
     def accept(self, events: Sequence[RecordEvent]) -> list[Outcome]:
         """Commit new events and their outbox rows in one transaction; repeats of an
         event id answer as the original (or `conflict` when the content differs)."""
-        for attempt in range(3):
+        for attempt in range(5):
             try:
                 return self._accept(events)
             except IntegrityError:  # a concurrent request accepted one of them first
-                if attempt == 2:
+                if attempt == 4:
                     raise
+            except OperationalError:  # a deadlock or lock timeout between writers: again
+                if attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
 
     def _accept(self, events: Sequence[RecordEvent]) -> list[Outcome]:
@@ -114,7 +118,7 @@ class IngestStore:
             outcomes: list[Outcome] = []
             fresh: list[tuple[RecordEvent, OutboxMessage, str]] = []
             seen: dict[tuple[str, str], str] = {}
-            for event, message in zip(events, messages):
+            for event, message in zip(events, messages, strict=True):
                 key = (event.court, event.event_id)
                 digest = _digest(message.value)
                 prior = existing.get(key)
@@ -131,12 +135,14 @@ class IngestStore:
                     outcomes.append(Outcome(event.event_id, event.court, "accepted", _iso(now)))
             ids = add_to_outbox(conn, outbox, [m for _, m, _ in fresh])
             if fresh:
-                conn.execute(records.insert(), [
+                # In key order, so concurrent writers of overlapping batches take the index
+                # locks in the same order (PostgreSQL) and do not deadlock.
+                conn.execute(records.insert(), sorted((
                     {"court": e.court, "event_id": e.event_id, "subject_id": e.subject_id,
                      "event_type": e.event_type, "payload_sha256": d, "outbox_id": oid,
                      "accepted_at": now}
-                    for (e, _, d), oid in zip(fresh, ids)
-                ])
+                    for (e, _, d), oid in zip(fresh, ids, strict=True)
+                ), key=lambda r: (r["court"], r["event_id"])))
         return outcomes
 
     def standing(self, event_id: str, courts: frozenset[str] | None) -> list[Standing]:

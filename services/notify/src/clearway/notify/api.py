@@ -1,5 +1,6 @@
-"""Notify's HTTP API: deliveries of a person, failed and unreachable lists, resend,
-opt-outs."""
+"""Notify's HTTP API: a person's notices and deliveries, failed and unreachable lists,
+resend and replan for operators, opt-outs. Nothing here returns contact details or
+message text."""
 from __future__ import annotations
 
 import asyncio
@@ -25,33 +26,49 @@ from clearway.notify.stream import notify_handler
 
 Reader = Annotated[Principal, Depends(require("notices:read"))]
 Writer = Annotated[Principal, Depends(require("notices:write"))]
+ChannelName = Literal["email", "sms", "letter"]
+DeliveryStatusQuery = Literal["failed", "retrying", "sent", "opted_out", "pending", "sending",
+                              "suppressed"]
+NoticeStateQuery = Literal["unreachable", "pending", "planned", "suppressed", "withdrawn"]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+CourtFilter = Annotated[str | None, Query(description="only this court (a court code)")]
+
+RESEND_REFUSALS = {
+    "deceased": "the person has died; nothing is sent to them",
+    "opted_out": "the person opted out of this channel",
+    "letter_already_queued": "the letter is already in a print batch; reprint it from there",
+}
 
 
 class OptOut(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    channel: Literal["email", "sms", "letter"]
+    channel: ChannelName
     opted_out: bool = True
 
 
 def channels_from(settings: NotifySettings) -> dict[str, Channel]:
-    channels: dict[str, Channel] = {
-        "letter": LetterChannel(LetterSettings(letters_dir=settings.letters_path()))}
+    channels: dict[str, Channel] = {"letter": LetterChannel(LetterSettings(
+        letters_dir=settings.letters_path(), return_address=settings.return_address(),
+        fonts=settings.fonts()))}
     if settings.smtp_host:
         channels["email"] = EmailChannel(SmtpSettings(
             host=settings.smtp_host, port=settings.smtp_port, starttls=settings.smtp_starttls,
-            username=settings.smtp_username, password=settings.smtp_password,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
             sender=settings.smtp_sender, timeout=settings.smtp_timeout))
     if settings.sms_base_url:
         channels["sms"] = SmsChannel(SmsSettings(
-            account_sid=settings.sms_account_sid, auth_token=settings.sms_auth_token,
-            from_number=settings.sms_from_number, base_url=settings.sms_base_url))
+            account_sid=settings.sms_account_sid,
+            auth_token=settings.sms_auth_token.get_secret_value(),
+            from_number=settings.sms_from_number, base_url=settings.sms_base_url,
+            timeout=settings.sms_timeout), provider_dedupes=settings.sms_provider_dedupes)
     return channels
 
 
 def build_app(settings: NotifySettings | None = None) -> FastAPI:
     settings = settings or NotifySettings()
     engine = make_engine(settings.sqlalchemy_url())
-    store = NotifyStore(engine)
+    store = NotifyStore(engine, plan_delay_seconds=settings.plan_delay_seconds)
     keys = KeyStore(engine, api_keys)
     if settings.bootstrap_api_key:
         keys.ensure(settings.bootstrap_api_key)
@@ -64,6 +81,8 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
         runtime.workers.spawn("notify-dispatcher", dispatcher.run())
 
     runtime.workers.on_start(start_dispatcher)
+    # First stop sending (in-flight sends finish and are recorded), then the runtime
+    # stops the consumer and drains the outbox.
     runtime.workers.stoppers.insert(0, dispatcher.stop)
 
     app = create_app(
@@ -76,53 +95,99 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
     app.state.keys = keys
     app.state.store = store
     app.state.runtime = runtime
+    app.state.dispatcher = dispatcher
 
-    def visible(principal: Principal) -> frozenset[str] | None:
+    def visible(principal: Principal, court: str | None) -> frozenset[str] | None:
+        if court is not None:
+            check_court(principal, court)
+            return frozenset({court})
         return None if "*" in principal.courts else principal.courts
 
+    async def check_person(principal: Principal, subject_id: str) -> None:
+        """The key must act for a court the person has a record in (any key with `*`)."""
+        if "*" in principal.courts:
+            return
+        courts = await asyncio.to_thread(store.courts_of, subject_id)
+        if not any(principal.may_act_for(c) for c in courts):
+            raise HTTPException(404, detail={"error": "not_found",
+                                             "message": "no such person in your courts"})
+
     @app.get("/v1/subjects/{subject_id}/deliveries", tags=["deliveries"],
-             summary="Every delivery of a person's notices (no contact details, no text)")
+             summary="A person's notices and every delivery of them (no contact details, "
+             "no text)")
     async def subject_deliveries(subject_id: str, principal: Reader) -> dict[str, object]:
-        rows = await asyncio.to_thread(store.deliveries_of, subject_id)
+        found, rows = await asyncio.gather(asyncio.to_thread(store.notices_of, subject_id),
+                                           asyncio.to_thread(store.deliveries_of, subject_id))
         return {"subject_id": subject_id,
+                "notices": [n for n in found if principal.may_act_for(str(n["court"]))],
                 "deliveries": [r for r in rows if principal.may_act_for(str(r["court"]))]}
 
     @app.get("/v1/deliveries", tags=["deliveries"],
-             summary="Deliveries by status: failed and unreachable lists for operators")
-    async def by_status(
-        principal: Reader,
-        status: Literal["failed", "unreachable", "retrying", "sent", "opted_out"] = "failed",
-        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    ) -> dict[str, object]:
-        rows = await asyncio.to_thread(store.deliveries_with, status, visible(principal), limit)
+             summary="Deliveries by status (failed by default): the operators' work list")
+    async def by_status(principal: Reader, status: DeliveryStatusQuery = "failed",
+                        court: CourtFilter = None, limit: Limit = 200) -> dict[str, object]:
+        rows = await asyncio.to_thread(store.deliveries_with, status, visible(principal, court),
+                                       limit)
         return {"status": status, "deliveries": rows}
 
+    @app.get("/v1/notices", tags=["deliveries"],
+             summary="Notices by state (unreachable by default: nobody could be reached)")
+    async def by_state(principal: Reader, state: NoticeStateQuery = "unreachable",
+                       court: CourtFilter = None, limit: Limit = 200) -> dict[str, object]:
+        rows = await asyncio.to_thread(store.notices_with, state, visible(principal, court),
+                                       limit)
+        return {"state": state, "notices": rows}
+
     @app.post("/v1/deliveries/{delivery_id}/resend", tags=["deliveries"],
-              summary="Try a failed or sent delivery again")
+              summary="Send a failed (or sent) delivery again, as a new round of attempts")
     async def resend(delivery_id: str, principal: Writer) -> dict[str, object]:
         found = await asyncio.to_thread(store.delivery, delivery_id)
         if found is None or not principal.may_act_for(str(found["court"])):
             raise HTTPException(404, detail={"error": "not_found", "message": "no such delivery"})
-        if not await asyncio.to_thread(store.resend, delivery_id):
-            raise HTTPException(409, detail={"error": "not_resendable", "message":
-                                             f"delivery is {found['status']}"})
+        outcome = await asyncio.to_thread(store.resend, delivery_id)
+        if outcome != "ok":
+            message = RESEND_REFUSALS.get(outcome, f"delivery is {outcome.partition(':')[2]}")
+            raise HTTPException(409, detail={"error": "not_resendable", "reason": outcome,
+                                             "message": message})
         dispatcher.wake()
         return {"delivery_id": delivery_id, "status": "pending"}
+
+    @app.post("/v1/deliveries/{delivery_id}/mark-sent", tags=["deliveries"],
+              summary="Record a failed delivery as sent after checking it arrived (for "
+              "example an e-mail whose outcome was unknown)")
+    async def mark_sent(delivery_id: str, principal: Writer) -> dict[str, object]:
+        found = await asyncio.to_thread(store.delivery, delivery_id)
+        if found is None or not principal.may_act_for(str(found["court"])):
+            raise HTTPException(404, detail={"error": "not_found", "message": "no such delivery"})
+        if not await asyncio.to_thread(store.mark_sent, delivery_id):
+            raise HTTPException(409, detail={"error": "not_failed",
+                                             "message": f"delivery is {found['status']}"})
+        runtime.wake_relay()
+        return {"delivery_id": delivery_id, "status": "sent"}
 
     @app.post("/v1/notices/{notice_id}/replan", tags=["deliveries"],
               summary="Plan an unreachable notice again (after new contact data arrived)")
     async def replan(notice_id: str, principal: Writer) -> dict[str, object]:
+        found = await asyncio.to_thread(store.notice, notice_id)
+        if found is None or not principal.may_act_for(str(found["court"])):
+            raise HTTPException(404, detail={"error": "not_found", "message": "no such notice"})
         if not await asyncio.to_thread(store.replan, notice_id):
-            raise HTTPException(404, detail={"error": "not_found",
-                                             "message": "no unreachable notice with this id"})
+            raise HTTPException(409, detail={"error": "not_unreachable",
+                                             "message": f"notice is {found['state']}"})
         dispatcher.wake()
-        return {"notice_id": notice_id, "status": "pending"}
+        return {"notice_id": notice_id, "state": "pending"}
+
+    @app.get("/v1/subjects/{subject_id}/opt-outs", tags=["opt-outs"],
+             summary="The channels a person opted out of")
+    async def get_opt_outs(subject_id: str, principal: Reader) -> dict[str, object]:
+        await check_person(principal, subject_id)
+        channels = await asyncio.to_thread(store.opted_out, subject_id)
+        return {"subject_id": subject_id, "opted_out": sorted(channels)}
 
     @app.put("/v1/subjects/{subject_id}/opt-outs", tags=["opt-outs"],
              summary="Opt a person out of (or back into) a channel")
-    async def opt_out(subject_id: str, body: OptOut, principal: Writer,
-                      court: Annotated[str, Query(description="a court of the person")]) -> dict[str, object]:
-        check_court(principal, court)
+    async def opt_out(subject_id: str, body: OptOut, principal: Writer) -> dict[str, object]:
+        await check_person(principal, subject_id)
         await asyncio.to_thread(store.set_opt_out, subject_id, body.channel, body.opted_out)
         return {"subject_id": subject_id, "channel": body.channel, "opted_out": body.opted_out}
 

@@ -1,4 +1,4 @@
-"""`clearway-notify`: serve, keys, resend."""
+"""`clearway-notify`: serve, keys, resend, replan, deliveries, status."""
 from __future__ import annotations
 
 import typer
@@ -40,11 +40,48 @@ def serve() -> None:
 
 @app.command()
 def resend(delivery_id: str) -> None:
-    """Try a failed or sent delivery again (a running service sends it)."""
-    if not _store().resend(delivery_id):
-        typer.echo(f"no failed or sent delivery {delivery_id}", err=True)
+    """Send a failed (or sent) delivery again; a running service sends it."""
+    outcome = _store().resend(delivery_id)
+    if outcome != "ok":
+        typer.echo(f"delivery {delivery_id} not resent: {outcome}", err=True)
         raise typer.Exit(1)
     typer.echo(f"delivery {delivery_id} will be sent again")
+
+
+@app.command("mark-sent")
+def mark_sent(delivery_id: str) -> None:
+    """Record a failed (in-doubt) delivery as sent, after checking that it arrived."""
+    if not _store().mark_sent(delivery_id):
+        typer.echo(f"no failed delivery {delivery_id}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"delivery {delivery_id} recorded as sent")
+
+
+@app.command()
+def replan(notice_id: str) -> None:
+    """Plan an unreachable notice again (after contact data arrived)."""
+    if not _store().replan(notice_id):
+        typer.echo(f"no unreachable notice {notice_id}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"notice {notice_id} will be planned again")
+
+
+@app.command()
+def deliveries(
+    status: str = typer.Option("failed", help="failed, retrying, sent, opted_out, pending, "
+                               "sending, suppressed; or unreachable (notices)"),
+    limit: int = typer.Option(200, help="at most this many"),
+) -> None:
+    """List deliveries by status (ids, channel, error; no contact details)."""
+    store = _store()
+    if status == "unreachable":
+        for n in store.notices_with("unreachable", None, limit):
+            typer.echo(f"{n['notice_id']}\t{n['subject_id']}\t{n['court']}\t{n['case_number']}"
+                       f"\t{n['notice_kind']}")
+        return
+    for d in store.deliveries_with(status, None, limit):
+        typer.echo(f"{d['delivery_id']}\t{d['subject_id']}\t{d['court']}\t{d['channel']}"
+                   f"\t{d['status']}\t{d['attempts']}\t{d['last_error'] or ''}")
 
 
 @app.command()

@@ -1,13 +1,28 @@
 """The dispatcher: plans each pending notice's deliveries from the person's contact data,
 then sends due deliveries through the channel adapters, retrying transient failures with
-backoff and jitter. Every outcome is committed with the delivery and staged for
-notify.deliveries.v1 in the same transaction."""
+exponential backoff and jitter. Every outcome is committed with the delivery and staged
+for notify.deliveries.v1 in the same transaction.
+
+Exactly once, and what a crash can do. Each attempt is three commits: `sending` (stage
+`started`) when claimed; for e-mail, stage `handover` just before SMTP DATA; the outcome.
+A process that dies leaves its rows `sending`; once their lease runs out
+(`sending_lease_seconds`, longer than any send may take) another process settles them:
+- stage `started`, or a channel whose provider recognises a repeat (letter: the file
+  exists; SMS: Idempotency-Key): nothing can have reached the person twice, so the
+  attempt counts as interrupted and is made again (`retrying`, error `interrupted`);
+- an e-mail at stage `handover`: the SMTP server may or may not have it and SMTP cannot
+  be asked. It is not sent again automatically (the contract: never twice); it is
+  recorded `failed` with error `outcome_unknown` and listed for operators, who resend
+  it after checking (a resend carries the same Message-ID).
+The same rule applies to a send that times out or loses its connection after handover.
+"""
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Awaitable, Callable
 
 from prometheus_client import Counter
 
@@ -15,13 +30,40 @@ from clearway.common.courts import court_display_name
 from clearway.notify.adapters.base import Channel, DeliveryError, Recipient
 from clearway.notify.domain.channels import ContactPoints, choose_channels
 from clearway.notify.domain.i18n import choose_language
-from clearway.notify.domain.notices import NoticeFacts, render_notice
+from clearway.notify.domain.notices import NoticeFacts, RenderedNotice, render_notice
 from clearway.notify.domain.retry import next_delay
 from clearway.notify.settings import NotifySettings
-from clearway.notify.store import Contact, DueDelivery, NotifyStore
+from clearway.notify.store import DueDelivery, NotifyStore, PendingNotice, Plan, StaleDelivery
 
 log = logging.getLogger(__name__)
 DELIVERIES = Counter("clearway_notify_deliveries_total", "Delivery outcomes", ["channel", "status"])
+
+OUTCOME_UNKNOWN = "outcome_unknown"
+INTERRUPTED = "interrupted"
+
+
+def plan_notice(pending: PendingNotice, now: float, offered: frozenset[str],
+                contact_wait_seconds: float) -> Plan:
+    """What to do with one pending notice (pure). `offered`: the channels configured."""
+    contact = pending.contact
+    language = choose_language(contact.language if contact else None)
+    if pending.deceased:
+        return Plan("suppressed", language)
+    if contact is None:
+        deadline = pending.created_at + contact_wait_seconds
+        if now < deadline:  # the person's court record may still be on its way
+            return Plan("wait", language, wait_until=deadline)
+        return Plan("unreachable", language)
+    points = ContactPoints(
+        email=contact.email if "email" in offered else None,
+        phone=contact.phone if "sms" in offered else None,
+        has_postal_address=bool(contact.postal_address) and "letter" in offered,
+    )
+    send = choose_channels(points, pending.opted_out)
+    refused = tuple(c for c in choose_channels(points, frozenset()) if c in pending.opted_out)
+    if not send and not refused:
+        return Plan("unreachable", language)
+    return Plan("planned", language, tuple(send), refused)
 
 
 class Dispatcher:
@@ -31,104 +73,201 @@ class Dispatcher:
         self.channels = channels
         self.settings = settings
         self.on_commit = on_commit
+        self.owner = uuid.uuid4().hex
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
+        self._finished = asyncio.Event()
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._running = False
 
     def wake(self) -> None:
         self._wake.set()
 
     async def stop(self) -> None:
+        """Stop claiming; let the sends in flight finish and record their outcome."""
         self._stopping.set()
         self._wake.set()
+        if self._running:
+            try:
+                await asyncio.wait_for(self._finished.wait(),
+                                       self.settings.send_timeout_seconds + 5)
+            except TimeoutError:
+                log.warning("dispatcher stopped with sends in flight",
+                            extra={"in_flight": len(self._inflight)})
 
     async def run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                planned = await asyncio.to_thread(self.plan_pending)
-                sent = await self.send_due()
-            except Exception as exc:  # the store is briefly away: try again soon
-                log.warning("dispatch round failed", extra={"error": type(exc).__name__})
-                planned = sent = 0
-            if planned or sent:
-                self.on_commit()
-                continue
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.settings.dispatch_interval_seconds)
-            except asyncio.TimeoutError:
-                pass
-            self._wake.clear()
+        self._running = True
+        try:
+            while not self._stopping.is_set():
+                try:
+                    busy = await self.step()
+                except Exception as exc:  # the store is briefly away: try again soon
+                    log.warning("dispatch round failed", extra={"error": type(exc).__name__})
+                    busy = False
+                if busy:
+                    continue
+                try:
+                    await asyncio.wait_for(self._wake.wait(),
+                                           self.settings.dispatch_interval_seconds)
+                except TimeoutError:
+                    pass
+                self._wake.clear()
+            await self.wait_in_flight()
+        finally:
+            self._finished.set()
 
-    def _points(self, contact: Contact) -> ContactPoints:
-        return ContactPoints(
-            email=contact.email if "email" in self.channels else None,
-            phone=contact.phone if "sms" in self.channels else None,
-            has_postal_address=bool(contact.postal_address) and "letter" in self.channels,
-        )
+    async def step(self) -> bool:
+        """One round: plan, settle stale sends, claim what the free send slots can take.
+        True when there may be more to do right away."""
+        planned = await asyncio.to_thread(self.plan_pending)
+        recovered = await asyncio.to_thread(self.store.recover_stale, self.resolve_stale)
+        if planned or recovered:
+            self.on_commit()
+        free = self.settings.send_concurrency - len(self._inflight)
+        claimed = 0
+        if free > 0 and not self._stopping.is_set():
+            due = await asyncio.to_thread(
+                self.store.claim, self.owner, list(self.channels), free,
+                self.settings.sending_lease_seconds)
+            for d in due:
+                task = asyncio.ensure_future(self.deliver(d))
+                self._inflight.add(task)
+                task.add_done_callback(self._done)
+            claimed = len(due)
+        return bool(planned or recovered or (claimed and claimed == free))
+
+    async def wait_in_flight(self) -> None:
+        """Until every send started so far has finished and been recorded."""
+        while self._inflight:
+            await asyncio.gather(*list(self._inflight), return_exceptions=True)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        self._wake.set()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("delivery task failed", extra={"error": type(task.exception()).__name__})
 
     def plan_pending(self) -> int:
-        planned = 0
-        for notice in self.store.pending_notices():
-            subject_id = str(notice["subject_id"])
-            contact = self.store.contact(subject_id)
-            language = choose_language(contact.language if contact else None)
-            if self.store.is_deceased(subject_id):
-                self.store.plan(notice, [], [], language, "suppressed")
-            elif contact is None:
-                waited = time.time() - float(notice["created_at"])  # type: ignore[arg-type]
-                if waited < self.settings.contact_wait_seconds:
-                    continue  # the court record may still be on its way
-                self.store.plan(notice, [], [], language, "unreachable")
-            else:
-                points = self._points(contact)
-                opted_out = self.store.opted_out(subject_id)
-                send = choose_channels(points, opted_out)
-                opted = [c for c in choose_channels(points, frozenset()) if c in opted_out]
-                state = "planned" if send or opted else "unreachable"
-                self.store.plan(notice, send, opted, language, state)
-            planned += 1
-        return planned
+        offered = frozenset(self.channels)
+        wait = self.settings.contact_wait_seconds
+        return self.store.plan_pending(lambda p, now: plan_notice(p, now, offered, wait))
 
-    async def send_due(self) -> int:
-        due = await asyncio.to_thread(self.store.claim_due)
-        if due:
-            await asyncio.gather(*(self._send_one(d) for d in due))
-        return len(due)
+    def resolve_stale(self, stale: StaleDelivery) -> tuple[str, str, float | None]:
+        """The documented policy for a send whose process died (see the module doc)."""
+        channel = self.channels.get(stale.channel)
+        resend_safe = channel is not None and getattr(channel, "resend_safe", False)
+        if stale.stage == "handover" and not resend_safe:
+            status, error = "failed", OUTCOME_UNKNOWN
+        else:
+            status, error = self._after_transient(stale.round_attempt), INTERRUPTED
+        DELIVERIES.labels(stale.channel, status).inc()
+        log.warning("interrupted delivery settled", extra={
+            "delivery_id": stale.delivery_id, "channel": stale.channel, "status": status,
+            "error": error})
+        return status, error, self._retry_at(stale.round_attempt) if status == "retrying" else None
 
-    async def _send_one(self, due: DueDelivery) -> None:
-        contact, deceased = await asyncio.gather(
-            asyncio.to_thread(self.store.contact, due.subject_id),
-            asyncio.to_thread(self.store.is_deceased, due.subject_id))
-        language = choose_language(contact.language if contact else None)
-        channel = self.channels.get(due.channel)
-        if deceased or contact is None or channel is None:
-            reason = "deceased" if deceased else "no contact" if contact is None else "channel off"
-            await asyncio.to_thread(self.store.finish, due, "failed", language, None, reason, None)
-            DELIVERIES.labels(due.channel, "failed").inc()
-            return
-        notice = render_notice(NoticeFacts(
+    def _after_transient(self, round_attempt: int) -> str:
+        return "failed" if round_attempt >= self.settings.max_attempts else "retrying"
+
+    def _retry_at(self, round_attempt: int) -> float:
+        return time.time() + next_delay(round_attempt, self.settings.retry_base_seconds,
+                                        self.settings.retry_max_seconds)
+
+    def _render(self, due: DueDelivery) -> RenderedNotice:
+        contact = due.contact
+        return render_notice(NoticeFacts(
             kind=due.kind,  # type: ignore[arg-type]
-            first_name=contact.first_name or "", court=due.court,
+            first_name=(contact.first_name if contact else None) or "", court=due.court,
             court_name=court_display_name(due.court), case_number=due.case_number,
-            reliefs=due.reliefs, language=contact.language))
-        recipient = Recipient(due.subject_id, contact.first_name or "", contact.last_name or "",
-                              contact.email, contact.phone, contact.postal_address)
+            reliefs=due.reliefs, language=contact.language if contact else None))
+
+    async def deliver(self, due: DueDelivery) -> None:
+        """One attempt of one claimed delivery; the outcome is always recorded."""
+        channel = self.channels[due.channel]
+        contact = due.contact
+        language = due.language
+        handed_over = False
         try:
-            provider_id = await channel.send(recipient, notice, due.delivery_id)
-        except DeliveryError as exc:
-            attempts = due.attempts + 1
-            if exc.permanent or attempts >= self.settings.max_attempts:
-                status, retry_at = "failed", None
+            if contact is None:
+                raise DeliveryError("no contact details", permanent=True)
+            notice = self._render(due)
+            language = notice.language
+            recipient = Recipient(due.subject_id, contact.first_name or "",
+                                  contact.last_name or "", contact.email, contact.phone,
+                                  contact.postal_address)
+
+            async def handover() -> None:
+                nonlocal handed_over
+                try:
+                    marked = await asyncio.to_thread(self.store.mark_handover,
+                                                     due.delivery_id, self.owner)
+                except Exception as exc:  # nothing handed over: an ordinary retry
+                    raise DeliveryError(f"store unavailable before handover "
+                                        f"({type(exc).__name__})", permanent=False) from None
+                if not marked:
+                    raise DeliveryError("lease lost before handover", permanent=False)
+                handed_over = True
+
+            send: Awaitable[str]
+            if getattr(channel, "resend_safe", False):
+                send = channel.send(recipient, notice, due.delivery_id)
             else:
-                status = "retrying"
-                retry_at = time.time() + next_delay(attempts, self.settings.retry_base_seconds,
-                                                    self.settings.retry_max_seconds)
-            await asyncio.to_thread(self.store.finish, due, status, notice.language, None,
-                                    str(exc.code or type(exc).__name__)[:200], retry_at)
-            DELIVERIES.labels(due.channel, status).inc()
-            log.info("delivery failed", extra={"delivery_id": due.delivery_id,
-                                               "channel": due.channel, "status": status})
-            return
-        await asyncio.to_thread(self.store.finish, due, "sent", notice.language, provider_id,
-                                None, None)
-        DELIVERIES.labels(due.channel, "sent").inc()
-        log.info("delivery sent", extra={"delivery_id": due.delivery_id, "channel": due.channel})
+                send = channel.send(recipient, notice, due.delivery_id,  # type: ignore[call-arg]
+                                    before_data=handover)
+            provider_id = await asyncio.wait_for(send, self.settings.send_timeout_seconds)
+        except DeliveryError as exc:
+            if handed_over and exc.code is None:  # no reply after handover: in doubt
+                await self._record(due, "failed", language, None, OUTCOME_UNKNOWN)
+            elif exc.permanent:
+                await self._record(due, "failed", language, None, _error_text(exc))
+            else:
+                await self._transient(due, language, _error_text(exc))
+        except Exception as exc:  # a timeout, or a bug in rendering or in an adapter
+            error = "timeout" if isinstance(exc, TimeoutError) else type(exc).__name__
+            if handed_over:
+                await self._record(due, "failed", language, None, OUTCOME_UNKNOWN)
+            elif isinstance(exc, (TimeoutError, OSError)):
+                await self._transient(due, language, error)
+            else:
+                log.error("delivery attempt crashed", extra={
+                    "delivery_id": due.delivery_id, "channel": due.channel, "error": error})
+                await self._record(due, "failed", language, None, error[:200])
+        else:
+            await self._record(due, "sent", language, provider_id, None)
+
+    async def _transient(self, due: DueDelivery, language: str, error: str) -> None:
+        status = self._after_transient(due.round_attempt)
+        retry_at = self._retry_at(due.round_attempt) if status == "retrying" else None
+        await self._record(due, status, language, None, error, retry_at)
+
+    async def _record(self, due: DueDelivery, status: str, language: str,
+                      provider_id: str | None, error: str | None,
+                      retry_at: float | None = None) -> None:
+        recorded = await asyncio.to_thread(
+            _retrying_db, lambda: self.store.finish(due, self.owner, status, language,
+                                                    provider_id, error, retry_at))
+        self.on_commit()
+        DELIVERIES.labels(due.channel, status).inc()
+        log.info("delivery attempt recorded", extra={
+            "delivery_id": due.delivery_id, "notice_id": due.notice_id, "channel": due.channel,
+            "status": status, "attempt": due.attempt, "error": error, "recorded": recorded})
+
+
+def _error_text(exc: DeliveryError) -> str:
+    # DeliveryError messages never hold contact details or message text (adapters/base.py).
+    return str(exc)[:200]
+
+
+def _retrying_db(fn: Callable[[], bool], attempts: int = 20) -> bool:
+    """Record an outcome even through a short database outage: losing it after a send
+    would leave the row `sending` and the message in doubt."""
+    delay = 0.05
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+    raise AssertionError("unreachable")

@@ -628,9 +628,15 @@ class NotifyStore:
             cond = and_(cond, deliveries.c.court.in_(courts))
         return self._list(cond, limit)
 
-    def unreachable(self, courts: frozenset[str] | None,
-                    limit: int = 500) -> list[dict[str, object]]:
-        stmt = select(notices).where(notices.c.state == "unreachable")
+    def notice(self, notice_id: str) -> dict[str, object] | None:
+        with self.engine.connect() as conn:
+            r = conn.execute(select(notices).where(notices.c.notice_id == notice_id)).first()
+        return _public_notice(r) if r is not None else None
+
+    def notices_with(self, state: str, courts: frozenset[str] | None,
+                     limit: int = 500) -> list[dict[str, object]]:
+        """Notices in a state; `unreachable` is the list of people nobody could reach."""
+        stmt = select(notices).where(notices.c.state == state)
         if courts is not None:
             stmt = stmt.where(notices.c.court.in_(courts))
         with self.engine.connect() as conn:
@@ -680,6 +686,28 @@ class NotifyStore:
                 .values(status="pending", round_base=row.attempts, next_attempt_at=now,
                         last_error=None, updated_at=now))
             return "ok" if done.rowcount == 1 else f"status:{row.status}"
+
+    def mark_sent(self, delivery_id: str, now: float | None = None) -> bool:
+        """Operator: an in-doubt delivery (failed, `outcome_unknown`) was found delivered
+        (for example in the mail relay's log): record it as sent, with its event."""
+        now = time.time() if now is None else now
+        with self.engine.begin() as conn:
+            r = conn.execute(
+                select(deliveries, notices.c.case_number, notices.c.kind)
+                .join(notices, notices.c.notice_id == deliveries.c.notice_id)
+                .where(deliveries.c.delivery_id == delivery_id)).first()
+            if r is None or r.status != "failed":
+                return False
+            done = conn.execute(update(deliveries).where(
+                deliveries.c.delivery_id == delivery_id, deliveries.c.status == "failed")
+                .values(status="sent", last_error="confirmed_by_operator", updated_at=now))
+            if done.rowcount != 1:
+                return False
+            # Same attempt number as the in-doubt attempt: this settles it, it is no new send.
+            add_to_outbox(conn, outbox, [_event(r.delivery_id, _notice_of(r), r.channel, "sent",
+                                                r.attempts, r.language or "en",
+                                                "confirmed_by_operator")])
+        return True
 
     def replan(self, notice_id: str, now: float | None = None) -> bool:
         """Operator: an unreachable notice is planned again (after contact data arrived)."""

@@ -1,4 +1,8 @@
-"""court.records.v1 + eligibility.decisions.v1 -> contacts and notices in the store."""
+"""court.records.v1 + eligibility.decisions.v1 -> contacts, deaths and notices in the store.
+
+One transaction per consumed batch; the consumer commits its offsets after it, so a
+redelivered batch finds every record and decision already applied (dedupe on
+court + event_id, on decision versions and on notice keys) and changes nothing."""
 from __future__ import annotations
 
 import asyncio

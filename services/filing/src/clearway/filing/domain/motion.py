@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal, get_args
 
-from clearway.common.courts import COUNTIES, STATE_COURT, county_name
+from clearway.common.courts import STATE_COURT, county_name
 
 Relief = Literal["dismiss_and_seal", "reduce_to_misdemeanor", "reduce_to_infraction"]
 Procedure = Literal["application", "petition"]

@@ -7,7 +7,8 @@ means absent. The event's own columns (everything but the count's) must agree on
 row of the event: a row that says otherwise is reported, never silently dropped."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import csv
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,7 +65,7 @@ class GroupedEvent:
 
     rows: list[int] = field(default_factory=list)
     data: dict[str, Any] | None = None
-    first: dict[str, str] | None = None
+    first: dict[Any, Any] | None = None
     errors: list[FieldError] = field(default_factory=list)
 
 
@@ -72,7 +73,7 @@ def _blank(value: str | None) -> bool:
     return value is None or value.strip() == ""
 
 
-def _opt(row: Mapping[str, str | None], name: str) -> str | None:
+def _opt(row: Mapping[Any, Any], name: str) -> str | None:
     value = row.get(name)
     return None if value is None or value.strip() == "" else value.strip()
 
@@ -97,7 +98,7 @@ def _flag(value: str | None) -> Any:
     return value
 
 
-def row_to_count(row: Mapping[str, str | None]) -> dict[str, Any]:
+def row_to_count(row: Mapping[Any, Any]) -> dict[str, Any]:
     count: dict[str, Any] = {
         "count": _number(_opt(row, "count")),
         "statute": _opt(row, "statute"),
@@ -121,7 +122,7 @@ def row_to_count(row: Mapping[str, str | None]) -> dict[str, Any]:
     return count
 
 
-def row_to_event(row: Mapping[str, str | None]) -> dict[str, Any]:
+def row_to_event(row: Mapping[Any, Any]) -> dict[str, Any]:
     """The event of a row, with the row's count as its only count."""
     contact: dict[str, Any] = {k: _opt(row, k) for k in ("email", "phone", "language")}
     address = {
@@ -156,17 +157,19 @@ def header_problems(header: Iterable[str] | None) -> list[FieldError]:
         return [{"field": "<header>", "type": "missing",
                  "message": "the upload is empty: expected a header row"}]
     names = [h.strip() for h in header]
-    problems = [{"field": h or "<empty>", "type": "unknown_column",
-                 "message": "unknown column; see the documented CSV columns"}
-                for h in names if h not in CSV_COLUMNS]
+    # An unknown column is named by its position, not its text: a file without a header
+    # row would have a person's data there.
+    problems = [{"field": "<header>", "type": "unknown_column",
+                 "message": f"column {i} is not a documented column"}
+                for i, h in enumerate(names, start=1) if h not in CSV_COLUMNS]
     problems += [{"field": h, "type": "duplicate_column", "message": "column given twice"}
-                 for h in sorted({h for h in names if names.count(h) > 1})]
+                 for h in sorted({h for h in names if names.count(h) > 1 and h in CSV_COLUMNS})]
     problems += [{"field": h, "type": "missing_column", "message": "required column missing"}
                  for h in REQUIRED if h not in names]
     return problems
 
 
-def _disagreements(first: Mapping[str, str | None], row: Mapping[str, str | None],
+def _disagreements(first: Mapping[Any, Any], row: Mapping[Any, Any],
                    first_number: int) -> list[FieldError]:
     return [
         {"field": column, "type": "inconsistent_rows",
@@ -176,19 +179,70 @@ def _disagreements(first: Mapping[str, str | None], row: Mapping[str, str | None
     ]
 
 
-def group_rows(rows: Iterable[Mapping[str, Any]], first_row: int = 2) -> list[GroupedEvent]:
-    """Group rows by (court, event_id) in file order: the first row gives the event and
-    subject, every row adds one count. A row without court or event_id is an event of its
-    own (it cannot be grouped, and validation reports the missing field). A row with more
-    cells than the header, or whose event columns disagree with the event's first row, is
-    recorded in the group's `errors` (validation of the event still runs)."""
+class CsvSyntaxError(ValueError):
+    """Text that is not CSV (an unterminated quote, an oversized cell)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(f"unreadable CSV from line {line}")
+        self.line = line
+
+
+Row = dict[Any, Any]  # column -> cell (None: no cell); surplus cells under the key None
+
+
+def read_rows(lines: Iterable[str]) -> tuple[list[str] | None, Iterator[tuple[int, Row]]]:
+    """The header (None for an empty upload) and the data rows, numbered as a spreadsheet
+    shows them: the header is row 1, blank lines count as rows but yield nothing. Raises
+    CsvSyntaxError for text that is not CSV (the rows raise it as they are read)."""
+    # strict: a stray quote is an error, not a cell swallowing the rest of the file.
+    reader = csv.reader(lines, strict=True)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        return None, iter(())
+    except csv.Error:
+        raise CsvSyntaxError(reader.line_num) from None
+
+    def numbered() -> Iterator[tuple[int, list[str]]]:
+        number = 1
+        while True:
+            starts_at = reader.line_num + 1  # the line the unreadable record starts on
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                raise CsvSyntaxError(starts_at) from None
+            number += 1
+            yield number, cells
+
+    def rows() -> Iterator[tuple[int, Row]]:
+        for number, cells in numbered():
+            if not cells or all(c.strip() == "" for c in cells):
+                continue
+            row: Row = dict(zip(header, cells, strict=False))
+            for name in header[len(cells):]:
+                row[name] = None
+            if len(cells) > len(header):
+                row[None] = cells[len(header):]
+            yield number, row
+
+    return header, rows()
+
+
+def group_rows(rows: Iterable[tuple[int, Mapping[Any, Any]]]) -> list[GroupedEvent]:
+    """Group numbered rows by (court, event_id) in file order: the first row gives the
+    event and subject, every row adds one count. A row without court or event_id is an
+    event of its own (it cannot be grouped; validation reports the missing field). A row
+    with more cells than the header, or whose event columns disagree with the event's first
+    row, is recorded in the group's `errors` (validation of the event still runs)."""
     groups: dict[tuple[str, str], GroupedEvent] = {}
-    for number, row in enumerate(rows, start=first_row):
+    for number, row in rows:
         court, event_id = _opt(row, "court"), _opt(row, "event_id")
         key = (court, event_id) if court and event_id else ("", f"<row {number}>")
         group = groups.setdefault(key, GroupedEvent())
         group.rows.append(number)
-        extra = row.get(None)  # csv.DictReader puts surplus cells under the key None
+        extra = row.get(None)
         if extra and any(not _blank(v) for v in extra):
             group.errors.append({"field": "<row>", "type": "extra_cells", "row": number,
                                  "message": "more cells than the header has columns"})

@@ -51,18 +51,21 @@ def _message(err: Mapping[str, Any], field: str) -> str:
     # Never repeat what was sent: a message that quotes the input (or a piece of it) is
     # replaced by one that does not.
     if isinstance(value, str) and value.strip():
-        pieces = [value, *(p for p in re.split(r"[\s@.,;:/<>()'\"]+", value) if len(p) >= 4)]
+        pieces = [p for p in (value, *re.split(r"[\s@.,;:/<>()'\"]+", value)) if len(p) >= 4]
         if any(p in message for p in pieces):
             return f"invalid value ({err.get('type', 'invalid')})"
     return message
 
 
-def messages_from(errors: Sequence[Mapping[str, Any]], prefix: Sequence[str] = ()) -> list[FieldError]:
+def messages_from(
+    errors: Sequence[Mapping[str, Any]], prefix: Sequence[str] = ()
+) -> list[FieldError]:
     """Field messages from pydantic (or FastAPI) error dicts; `prefix` parts of each `loc`
     are dropped (FastAPI's "body")."""
     out: list[FieldError] = []
     for err in errors:
-        loc = [p for i, p in enumerate(err.get("loc", ())) if not (i < len(prefix) and p == prefix[i])]
+        loc = [p for i, p in enumerate(err.get("loc", ()))
+               if not (i < len(prefix) and p == prefix[i])]
         field = _dotted(loc)
         kind = str(err.get("type", "invalid"))
         if not field and kind == "value_error":

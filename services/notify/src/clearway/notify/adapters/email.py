@@ -132,6 +132,7 @@ class EmailChannel:
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
+        self._closing: set[asyncio.Task[None]] = set()
 
     async def send(
         self,
@@ -153,8 +154,12 @@ class EmailChannel:
         )
         client.before_data = before_data
         try:
-            async with client:
+            await client.connect()
+            try:
                 await client.send_message(message)
+            except BaseException:
+                client.close()
+                raise
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             error = _classify(exc)
             log.warning(
@@ -167,6 +172,22 @@ class EmailChannel:
                 },
             )
             raise error from exc
+        # The server has the message: return now, so the caller records it without waiting
+        # another round trip for QUIT (the window in which a crash leaves it in doubt).
+        self._quit_later(client)
         message_id = str(message["Message-ID"])
         log.info("email delivered", extra={"channel": self.name, "message_id": message_id})
         return message_id
+
+    def _quit_later(self, client: aiosmtplib.SMTP) -> None:
+        task = asyncio.get_running_loop().create_task(self._quit(client))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def _quit(self, client: aiosmtplib.SMTP) -> None:
+        try:
+            await asyncio.wait_for(client.quit(), self.settings.timeout)
+        except Exception:  # the message is delivered; a lost QUIT changes nothing
+            pass
+        finally:
+            client.close()
