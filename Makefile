@@ -38,7 +38,7 @@ test-unit: install
 	$(PY) -m pytest -q tests -k "unit" $(PYTEST_ARGS)
 
 lint: install
-	$(VENV)/bin/ruff check shared services tests
+	$(VENV)/bin/ruff check shared services tests bench examples
 	$(VENV)/bin/mypy shared/src/clearway/common
 
 format: install

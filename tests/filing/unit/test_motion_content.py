@@ -6,8 +6,9 @@ import re
 from datetime import date
 
 import pytest
+
+from clearway.common.courts import COUNTIES
 from clearway.filing.domain.motion import (
-    COUNTIES,
     EXHIBIT_COLUMNS,
     PROCEDURE_TITLES,
     Defendant,

@@ -12,6 +12,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
+
 from clearway.filing.adapters.pdf import (
     latin1_safe,
     render_motion_pdf,
@@ -25,7 +27,6 @@ from clearway.filing.domain.motion import (
     GrantedCount,
     MotionContent,
 )
-from pypdf import PdfReader
 
 PREPARED = date(2024, 6, 1)
 FILING_SRC = Path(__file__).resolve().parents[3] / "services" / "filing" / "src"
@@ -120,7 +121,8 @@ def test_the_motion_cites_the_subdivision_of_11361_8_for_each_procedure(mixed_te
 
 
 def test_a_petition_only_motion_does_not_claim_the_application_procedure() -> None:
-    text = text_of(render_motion_pdf(motion(count(1, "HS 11360(a)", "dismiss_and_seal", "petition"))))
+    petition = count(1, "HS 11360(a)", "dismiss_and_seal", "petition")
+    text = text_of(render_motion_pdf(motion(petition)))
     assert "Petition for Recall or Dismissal of Sentence" in text
     assert "Application to Redesignate" not in text
 

@@ -27,7 +27,7 @@ from tests.notify.builders import (
     new_id,
     postal_address,
 )
-from tests.notify.fakes import Inbox, SmtpServer
+from tests.notify.fakes import Inbox, MessagesApi, SmtpServer
 
 DEAD_OWNER = "d" * 32
 
@@ -219,3 +219,52 @@ async def test_stopping_lets_the_sends_in_flight_finish_and_be_recorded(
     assert sum(len(smtp.messages_to(a)) for a in addresses) == 3
     assert [s for s, _, _ in events(store)] == ["sent"] * 3
     assert store.deliveries_with("sending", None) == []
+
+
+@pytest.fixture
+def sms_api() -> Iterator[MessagesApi]:
+    api = MessagesApi().start()
+    try:
+        yield api
+    finally:
+        api.stop()
+
+
+def sms_dispatcher(store: NotifyStore, settings: NotifySettings, base_url: str,
+                   provider_dedupes: bool) -> Dispatcher:
+    sms = settings.model_copy(update={"sms_base_url": base_url, "sms_timeout": 0.5,
+                                      "sms_provider_dedupes": provider_dedupes})
+    return Dispatcher(store, channels_from(sms), sms, on_commit=lambda: None)
+
+
+@pytest.mark.parametrize("provider_dedupes", [True, False])
+async def test_a_text_message_goes_out_once_whether_or_not_the_provider_dedupes(
+        store: NotifyStore, settings: NotifySettings, sms_api: MessagesApi,
+        provider_dedupes: bool) -> None:
+    phone = "+14155550111"
+    person(store, phone=phone)
+    await settle(sms_dispatcher(store, settings, sms_api.base_url, provider_dedupes))
+    assert len(sms_api.to(phone)) == 1
+    assert events(store) == [("sent", 1, None)]
+
+
+@pytest.mark.parametrize(("provider_dedupes", "outcome"), [
+    (True, [("retrying", 1, "interrupted"), ("sent", 2, None)]),
+    (False, [("failed", 1, "outcome_unknown")]),
+])
+async def test_an_interrupted_text_message_is_made_again_only_if_the_provider_dedupes(
+        store: NotifyStore, settings: NotifySettings, sms_api: MessagesApi,
+        provider_dedupes: bool, outcome: list[tuple[str, int, str | None]]) -> None:
+    person(store, phone="+14155550112")
+    dispatcher = sms_dispatcher(store, settings, sms_api.base_url, provider_dedupes)
+    store.plan_pending(lambda p, now: dispatcher_plan(dispatcher, p, now))
+    crash_mid_send(store, handed_over=not provider_dedupes)  # as the dispatcher would mark it
+    await settle(dispatcher)
+    assert events(store) == outcome
+
+
+async def test_a_text_message_to_an_unreachable_provider_without_dedupe_is_in_doubt(
+        store: NotifyStore, settings: NotifySettings) -> None:
+    person(store, phone="+14155550113")
+    await settle(sms_dispatcher(store, settings, "http://127.0.0.1:9", provider_dedupes=False))
+    assert events(store) == [("failed", 1, "outcome_unknown")]

@@ -236,3 +236,48 @@ async def test_errors_and_log_lines_hold_no_personal_data(mailbox, caplog):
         assert personal not in str(caught.value)
         assert personal not in logged
     assert "maria" not in repr(recipient()).lower()
+
+
+@pytest.mark.asyncio
+async def test_the_before_data_hook_runs_once_the_server_awaits_the_content_and_not_before(
+    mailbox,
+):
+    handler, port = mailbox
+    seen = []
+
+    async def before_data():
+        seen.append((handler.data_attempts, len(handler.received)))
+
+    message_id = await channel(port).send(recipient(), notice(), "k1", before_data=before_data)
+    assert seen == [(0, 0)]  # called once, while the server has nothing yet
+    assert len(handler.received) == 1
+    assert email.message_from_bytes(handler.received[0][2])["Message-ID"] == message_id
+
+
+@pytest.mark.asyncio
+async def test_a_failing_before_data_hook_aborts_the_send_with_nothing_delivered(mailbox):
+    handler, port = mailbox
+
+    async def before_data():
+        raise DeliveryError("store unavailable", permanent=False)
+
+    with pytest.raises(DeliveryError) as caught:
+        await channel(port).send(recipient(), notice(), "k1", before_data=before_data)
+    assert str(caught.value) == "store unavailable"
+    assert handler.received == [] and handler.data_attempts == 0
+    await channel(port).send(recipient(), notice(), "k1")  # the server is fine afterwards
+    assert len(handler.received) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_refused_recipient_never_reaches_the_before_data_hook(mailbox):
+    handler, port = mailbox
+    handler.rcpt_reply = "550 5.1.1 No such user"
+    called = []
+
+    async def before_data():
+        called.append(True)
+
+    with pytest.raises(DeliveryError) as caught:
+        await channel(port).send(recipient(), notice(), "k1", before_data=before_data)
+    assert caught.value.permanent is True and called == []

@@ -296,11 +296,14 @@ def test_an_smtp_server_failing_twice_then_accepting_delivers_one_email_after_re
 
 def test_the_same_decision_and_record_produced_twice_send_one_email(
         service: ServiceProcess, feed: Feed, smtp: SmtpServer, deliveries: Deliveries) -> None:
-    subject_id, address, case_number = emailed_person(feed, "Esperanza", "Montenegro")
+    subject_id, case_number = new_id(), "BA246810"
+    address = f"{subject_id.lower()}@example.org"
+    personal(address, "Esperanza", "Montenegro")
     record = disposition(subject_id, case_number=case_number, first_name="Esperanza",
-                         last_name="Montenegro", contact_details=contact(email=address))
+                         last_name="Montenegro",
+                         contact_details=contact(email=address, language="es"))
     feed.record(record)
-    feed.record(record)
+    feed.record(record)  # the same event (court + event_id) twice
     granted = decision(subject_id, case_number=case_number)
     feed.decision(granted)
     feed.decision(granted)

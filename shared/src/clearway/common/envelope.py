@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +31,16 @@ class Envelope:
 
 
 def new_traceparent() -> str:
-    return f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
+    """A W3C trace context header starting a new trace."""
+    return f"00-{os.urandom(16).hex()}-{os.urandom(8).hex()}-01"
+
+
+def child_traceparent(parent: str | None) -> str:
+    """The same trace, a new span: what a message caused by `parent` carries."""
+    parts = (parent or "").split("-")
+    if len(parts) != 4 or len(parts[1]) != 32:
+        return new_traceparent()
+    return f"00-{parts[1]}-{os.urandom(8).hex()}-{parts[3]}"
 
 
 def encode(

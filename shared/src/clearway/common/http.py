@@ -53,6 +53,7 @@ def create_app(
     description: str,
     workers: Workers,
     ready: ReadyCheck,
+    on_scrape: Callable[[], Awaitable[None]] | None = None,
     stop_timeout: float = 15.0,
 ) -> FastAPI:
     @contextlib.asynccontextmanager
@@ -100,6 +101,9 @@ def create_app(
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
     async def prometheus_metrics() -> Response:
+        if on_scrape is not None:
+            with contextlib.suppress(Exception):
+                await on_scrape()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -152,6 +152,10 @@ class Runtime:
         checks["ready"] = ok
         return checks
 
+    async def refresh_metrics(self) -> None:
+        """Gauges read from the store (outbox depth and age), refreshed on each scrape."""
+        await asyncio.to_thread(self._store_ok)
+
     def _store_ok(self) -> bool:
         try:
             if self.outbox is not None:

@@ -67,6 +67,7 @@ def build_app(settings: EligibilitySettings | None = None) -> FastAPI:
         "and publishes explained, versioned decisions to eligibility.decisions.v1.",
         workers=runtime.workers,
         ready=runtime.ready,
+        on_scrape=runtime.refresh_metrics,
     )
     app.state.keys = keys
     app.state.store = store

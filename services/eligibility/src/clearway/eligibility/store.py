@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import orjson
 from sqlalchemy import (
@@ -75,7 +75,8 @@ class EligibilityStore:
         create_schema(engine, metadata)
 
     # -- the pipeline -----------------------------------------------------------------
-    def process(self, events: Sequence[RecordEvent], now: dt.datetime) -> list[Decision]:
+    def process(self, events: Sequence[RecordEvent], now: dt.datetime,
+                traces: Mapping[str, str] | None = None) -> list[Decision]:
         """Record new events, re-decide each touched person, stage what changed.
 
         The deciding happens on a read snapshot, outside the write lock, so several
@@ -84,20 +85,21 @@ class EligibilityStore:
         conflicts and the batch is decided again on fresh data."""
         for attempt in range(5):
             try:
-                return self._process_once(events, now)
+                return self._process_once(events, now, traces or {})
             except IntegrityError:
                 if attempt == 4:
                     raise
         raise AssertionError("unreachable")
 
-    def _process_once(self, events: Sequence[RecordEvent], now: dt.datetime) -> list[Decision]:
+    def _process_once(self, events: Sequence[RecordEvent], now: dt.datetime,
+                      traces: Mapping[str, str]) -> list[Decision]:
         with reading(self.engine) as conn:
             fresh = self._unprocessed(conn, events)
             touched = sorted({e.subject_id for e in fresh})
             decided = self._decide(conn, touched, now, fresh)
         with self.engine.begin() as conn:
             self._insert_events(conn, fresh)
-            self._insert_decisions(conn, decided)
+            self._insert_decisions(conn, decided, traces)
         return decided
 
     def load_events(self, events: Sequence[RecordEvent]) -> int:
@@ -159,7 +161,8 @@ class EligibilityStore:
         return published
 
     @staticmethod
-    def _insert_decisions(conn: Connection, decided: Sequence[Decision]) -> None:
+    def _insert_decisions(conn: Connection, decided: Sequence[Decision],
+                          traces: Mapping[str, str] | None = None) -> None:
         if not decided:
             return
         conn.execute(decisions.insert(), [
@@ -170,7 +173,7 @@ class EligibilityStore:
         ])
         add_to_outbox(conn, outbox, [
             OutboxMessage.of(DECISIONS, d.subject_id, d, source="clearway/eligibility",
-                             ce_id=d.decision_id)
+                             ce_id=d.decision_id, traceparent=(traces or {}).get(d.subject_id))
             for d in decided
         ])
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from clearway.common.db import retrying
+from clearway.common.envelope import child_traceparent
 from clearway.common.events import RecordEvent
 from clearway.common.kafka import Handler, Incoming
 from clearway.eligibility.store import EligibilityStore
@@ -13,11 +15,14 @@ from clearway.eligibility.store import EligibilityStore
 log = logging.getLogger(__name__)
 
 
-def records_handler(store: EligibilityStore, on_commit: callable) -> Handler:  # type: ignore[valid-type]
+def records_handler(store: EligibilityStore, on_commit: Callable[[], None]) -> Handler:
     async def handle(items: list[Incoming]) -> None:
         events = [i.event for i in items if isinstance(i.event, RecordEvent)]
+        # Decisions continue the trace of the record that caused them (W3C trace context).
+        traces = {i.key: child_traceparent(i.envelope.traceparent)
+                  for i in items if i.key and i.envelope}
         now = dt.datetime.now(dt.UTC)
-        published = await asyncio.to_thread(retrying, lambda: store.process(events, now))
+        published = await asyncio.to_thread(retrying, lambda: store.process(events, now, traces))
         if published:
             on_commit()
         log.info("batch decided", extra={"records": len(events), "decisions": len(published)})

@@ -73,6 +73,7 @@ def build_app(settings: FilingSettings | None = None) -> FastAPI:
         "case and as bulk motions per court.",
         workers=runtime.workers,
         ready=runtime.ready,
+        on_scrape=runtime.refresh_metrics,
     )
     app.state.keys = keys
     app.state.store = store

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -40,6 +41,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    bindparam,
     create_engine,
     event,
     func,
@@ -170,12 +172,17 @@ class BulkConflict(Exception):
     """Motions listed in a bulk motion changed while it was being built."""
 
 
+class ConcurrentChange(RuntimeError):
+    """Another writer changed a motion first; the batch is retried (and sees the change)."""
+
+
 @dataclass(frozen=True)
 class MotionRow:
     motion_id: str
     subject_id: str
     court: str
     case_number: str
+    sequence: int
     status: str
     grants: tuple[Grant, ...]
     facts_sha256: str | None
@@ -234,9 +241,102 @@ def _dump_grants(grants: Iterable[Grant]) -> bytes:
 
 def _row(r: Any) -> MotionRow:
     outcomes = {int(k): v for k, v in orjson.loads(r.outcomes).items()} if r.outcomes else {}
-    return MotionRow(r.motion_id, r.subject_id, r.court, r.case_number, r.status,
+    return MotionRow(r.motion_id, r.subject_id, r.court, r.case_number, r.sequence, r.status,
                      _grants(r.grants), r.facts_sha256, r.document_sha256, r.prepared_on,
                      outcomes, r.bulk_motion_id, r.created_at, r.updated_at)
+
+
+@dataclass(frozen=True)
+class _Case:
+    subject_id: str
+    occurred_at: str
+    event_id: str
+    counts: bytes
+
+
+@dataclass(frozen=True)
+class _Person:
+    subject_id: str
+    first_name: str
+    last_name: str
+    date_of_birth: dt.date
+    occurred_at: str
+    event_id: str
+
+    def identity(self) -> tuple[str, str, dt.date]:
+        return (self.first_name, self.last_name, self.date_of_birth)
+
+    def values(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k != "subject_id"}
+
+
+def _select_in(conn: Connection, stmt: Callable[[list[Any]], Any],
+               keys: Sequence[Any]) -> Iterator[Any]:
+    """Rows of `stmt(chunk)` for each chunk of `keys` (bounded IN lists)."""
+    keys = list(keys)
+    for i in range(0, len(keys), CHUNK):
+        yield from conn.execute(stmt(keys[i:i + CHUNK]))
+
+
+def _select_pairs(conn: Connection, stmt: Callable[[str, list[str]], Any],
+                  pairs: Iterable[tuple[str, str]]) -> Iterator[Any]:
+    """Rows of `stmt(court, chunk)` for (court, value) pairs, grouped by court: `court = ?
+    AND x IN (...)` uses the (court, x) indexes on every backend, where a row-value
+    `(court, x) IN (...)` is slow on PostgreSQL."""
+    by_court: dict[str, list[str]] = defaultdict(list)
+    for court, value in pairs:
+        by_court[court].append(value)
+    for court, values in sorted(by_court.items()):
+        unique = sorted(set(values))
+        for i in range(0, len(unique), CHUNK):
+            yield from conn.execute(stmt(court, unique[i:i + CHUNK]))
+
+
+def _load_cases(conn: Connection, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], _Case]:
+    return {(r.court, r.case_number): _Case(r.subject_id, r.occurred_at, r.event_id, r.counts)
+            for r in _select_pairs(conn, lambda court, numbers: select(cases).where(
+                cases.c.court == court, cases.c.case_number.in_(numbers)), pairs)}
+
+
+def _load_people(conn: Connection, subject_ids: Iterable[str]) -> dict[str, _Person]:
+    return {r.subject_id: _Person(r.subject_id, r.first_name, r.last_name, r.date_of_birth,
+                                  r.occurred_at, r.event_id)
+            for r in _select_in(conn, lambda ids: select(people).where(
+                people.c.subject_id.in_(ids)), sorted(subject_ids))}
+
+
+def _upsert(conn: Connection, table: Table, key: tuple[str, ...], rows: list[dict[str, Any]],
+            existing: set[tuple[Any, ...]]) -> None:
+    """Insert the rows whose key is not in `existing`, update the others (executemany)."""
+    inserts = [r for r in rows if tuple(r[k] for k in key) not in existing]
+    updates = [r for r in rows if tuple(r[k] for k in key) in existing]
+    if inserts:
+        conn.execute(table.insert(), inserts)
+    if updates:
+        columns = [c.name for c in table.columns if c.name not in key]
+        conn.execute(update(table).where(*(table.c[k] == bindparam(f"b_{k}") for k in key))
+                     .values({c: bindparam(f"b_{c}") for c in columns}),
+                     [{f"b_{k}": v for k, v in r.items()} for r in updates])
+
+
+def _expect(conn: Connection, stmt: Any, params: list[dict[str, Any]]) -> None:
+    """An executemany UPDATE that must change one row per parameter set; ConcurrentChange
+    (the transaction rolls back and the batch is retried) when another writer came first."""
+    changed = conn.execute(stmt, params).rowcount
+    if conn.dialect.supports_sane_multi_rowcount and changed != len(params):
+        raise ConcurrentChange(f"{len(params) - changed} motion(s) changed concurrently")
+
+
+def _content_of(key: CaseKey, grants: Sequence[Grant],
+                known_cases: dict[tuple[str, str], _Case], known_people: dict[str, _Person],
+                today: dt.date) -> MotionContent | None:
+    """What a motion for these grants says, or None while the record is missing."""
+    subject_id, court, case_number = key
+    case = known_cases.get((court, case_number))
+    person = known_people.get(subject_id)
+    if person is None or case is None or case.subject_id != subject_id:
+        return None
+    return _build_content(court, case_number, person, case.counts, grants, today)
 
 
 def _reader_engine(engine: Engine) -> Engine:
@@ -294,20 +394,17 @@ class FilingStore:
     def _apply(self, conn: Connection, records: Sequence[RecordEvent],
                decisions: Sequence[Decision], today: dt.date, now: dt.datetime
                ) -> tuple[list[OutboxMessage], list[tuple[str, MotionContent]]]:
-        staged: list[OutboxMessage] = []
-        touched: set[CaseKey] = set()
-        orders: list[RecordEvent] = []
-        for record in self._fresh(conn, records):
-            if record.case is not None:
-                touched |= self._save_disposition(conn, record)
-            elif record.order is not None:
-                orders.append(record)
-        for decision in sorted(decisions, key=lambda d: d.version):
-            if self._save_decision(conn, decision):
-                touched.add((decision.subject_id, decision.court, decision.case_number))
-        drafts: list[tuple[str, MotionContent]] = []
-        for key in sorted(touched):
-            staged += self._reconcile(conn, key, today, now, drafts)
+        """Step 1, batched: a few IN (...) reads and executemany writes per batch, not a
+        round of queries per record (a consumer batch holds up to thousands)."""
+        fresh = self._fresh(conn, records)
+        dispositions = [r for r in fresh if r.case is not None]
+        orders = [r for r in fresh if r.order is not None]
+        known_cases = _load_cases(conn, {(r.court, r.case.case_number)  # type: ignore[union-attr]
+                                         for r in dispositions})
+        known_people = _load_people(conn, {r.subject_id for r in dispositions})
+        touched = self._save_dispositions(conn, dispositions, known_cases, known_people)
+        touched |= self._save_decisions(conn, decisions)
+        staged, drafts = self._reconcile(conn, touched, known_cases, known_people, today, now)
         for record in orders:  # after reconciling: an order may rule on a motion just made
             staged += self._apply_order(conn, record, now)
         return staged, drafts
@@ -317,154 +414,164 @@ class FilingStore:
         fresh: dict[tuple[str, str], RecordEvent] = {}
         for record in records:
             fresh.setdefault((record.court, record.event_id), record)
-        keys = list(fresh)
-        for i in range(0, len(keys), CHUNK):
-            chunk = keys[i:i + CHUNK]
-            for court, event_id in conn.execute(select(processed.c.court, processed.c.event_id)
-                                                .where(processed.c.event_id.in_(
-                                                    [k[1] for k in chunk]))):
-                fresh.pop((court, event_id), None)
+        for r in _select_pairs(conn, lambda court, ids: select(
+                processed.c.court, processed.c.event_id).where(
+                processed.c.court == court, processed.c.event_id.in_(ids)), list(fresh)):
+            fresh.pop((r.court, r.event_id), None)
         if fresh:
             conn.execute(processed.insert(), [{"court": c, "event_id": e} for c, e in fresh])
         return sorted(fresh.values(), key=lambda r: (_utc(r.occurred_at), r.event_id))
 
-    def _save_disposition(self, conn: Connection, record: RecordEvent) -> set[CaseKey]:
-        """Keep the newest record of the case and of the person (a later disposition of
-        the same court + case number is a correction; an older one arriving late loses)."""
-        assert record.case is not None
-        s, when = record.subject, (_utc(record.occurred_at), record.event_id)
-        case_number = record.case.case_number
+    def _save_dispositions(self, conn: Connection, dispositions: Sequence[RecordEvent],
+                           known_cases: dict[tuple[str, str], _Case],
+                           known_people: dict[str, _Person]) -> set[CaseKey]:
+        """Keep the newest record of each case and person (a later disposition of the same
+        court + case number is a correction; an older one arriving late loses). Returns the
+        cases to reconcile: those whose record changed, and every case with a pending
+        motion of a person whose name or birth date changed."""
+        cases_before, people_before = dict(known_cases), dict(known_people)
         touched: set[CaseKey] = set()
-        old = conn.execute(select(cases.c.occurred_at, cases.c.event_id, cases.c.subject_id)
-                           .where(cases.c.court == record.court,
-                                  cases.c.case_number == case_number)).first()
-        if old is None or (old.occurred_at, old.event_id) < when:
-            values = {"subject_id": s.subject_id, "occurred_at": when[0], "event_id": when[1],
-                      "counts": orjson.dumps([c.model_dump(mode="json")
-                                              for c in record.case.counts])}
-            if old is None:
-                conn.execute(cases.insert().values(court=record.court, case_number=case_number,
-                                                   **values))
-            else:
-                conn.execute(update(cases).where(cases.c.court == record.court,
-                                                 cases.c.case_number == case_number)
-                             .values(**values))
-                if old.subject_id != s.subject_id:
-                    touched.add((old.subject_id, record.court, case_number))
-            touched.add((s.subject_id, record.court, case_number))
-        person = conn.execute(select(people.c.occurred_at, people.c.event_id, people.c.first_name,
-                                     people.c.last_name, people.c.date_of_birth)
-                              .where(people.c.subject_id == s.subject_id)).first()
-        if person is None or (person.occurred_at, person.event_id) < when:
-            values = {"first_name": s.first_name, "last_name": s.last_name,
-                      "date_of_birth": s.date_of_birth, "occurred_at": when[0],
-                      "event_id": when[1]}
-            if person is None:
-                conn.execute(people.insert().values(subject_id=s.subject_id, **values))
-            else:
-                conn.execute(update(people).where(people.c.subject_id == s.subject_id)
-                             .values(**values))
-                if (person.first_name, person.last_name, person.date_of_birth) != (
-                        s.first_name, s.last_name, s.date_of_birth):
-                    # Every pending motion of the person names them: check each one.
-                    touched |= {(s.subject_id, r.court, r.case_number) for r in conn.execute(
-                        select(motions.c.court, motions.c.case_number).where(
-                            motions.c.subject_id == s.subject_id,
-                            motions.c.status.in_(PENDING)))}
+        for record in dispositions:  # in the order they happened
+            assert record.case is not None
+            s, pair = record.subject, (record.court, record.case.case_number)
+            when = (_utc(record.occurred_at), record.event_id)
+            old = known_cases.get(pair)
+            if old is None or (old.occurred_at, old.event_id) < when:
+                known_cases[pair] = _Case(s.subject_id, *when, orjson.dumps(
+                    [c.model_dump(mode="json") for c in record.case.counts]))
+                if old is not None and old.subject_id != s.subject_id:
+                    touched.add((old.subject_id, *pair))
+                touched.add((s.subject_id, *pair))
+            person = known_people.get(s.subject_id)
+            if person is None or (person.occurred_at, person.event_id) < when:
+                assert s.first_name and s.last_name and s.date_of_birth
+                known_people[s.subject_id] = _Person(s.subject_id, s.first_name, s.last_name,
+                                                     s.date_of_birth, *when)
+        changed_cases = [p for p, c in known_cases.items() if cases_before.get(p) is not c]
+        _upsert(conn, cases, ("court", "case_number"),
+                [{"court": p[0], "case_number": p[1], **known_cases[p].__dict__}
+                 for p in changed_cases], {p for p in changed_cases if p in cases_before})
+        changed_people = [s for s, p in known_people.items() if people_before.get(s) is not p]
+        _upsert(conn, people, ("subject_id",),
+                [{"subject_id": s, **known_people[s].values()} for s in changed_people],
+                {(s,) for s in changed_people if s in people_before})
+        renamed = [s for s in changed_people if s in people_before
+                   and people_before[s].identity() != known_people[s].identity()]
+        for r in _select_in(conn, lambda ids: select(
+                motions.c.subject_id, motions.c.court, motions.c.case_number).where(
+                motions.c.subject_id.in_(ids), motions.c.status.in_(PENDING)), renamed):
+            touched.add((r.subject_id, r.court, r.case_number))
         return touched
 
-    def _save_decision(self, conn: Connection, d: Decision) -> bool:
-        key = and_(latest.c.subject_id == d.subject_id, latest.c.court == d.court,
-                   latest.c.case_number == d.case_number, latest.c.count == d.count)
-        prior = conn.execute(select(latest.c.version).where(key)).first()
-        if prior is not None and prior.version >= d.version:
-            return False  # redelivered, or an older version arriving late
-        values = {"version": d.version, "decision_id": d.decision_id, "relief": d.relief,
-                  "procedure": d.procedure, "statute": d.statute}
-        if prior is None:
-            conn.execute(latest.insert().values(subject_id=d.subject_id, court=d.court,
-                                                case_number=d.case_number, count=d.count,
-                                                **values))
-        else:
-            conn.execute(update(latest).where(key).values(**values))
-        return True
+    def _save_decisions(self, conn: Connection, decisions: Sequence[Decision]) -> set[CaseKey]:
+        """Keep the newest version of each count's decision; returns the cases it changed.
+        A redelivered or older version changes nothing."""
+        keys = list({(d.subject_id, d.court, d.case_number, d.count) for d in decisions})
+        wanted = set(keys)
+        stored = {}
+        for r in _select_in(conn, lambda ids: select(
+                latest.c.subject_id, latest.c.court, latest.c.case_number, latest.c.count,
+                latest.c.version).where(latest.c.subject_id.in_(ids)),
+                sorted({k[0] for k in keys})):
+            key = (r.subject_id, r.court, r.case_number, r.count)
+            if key in wanted:
+                stored[key] = r.version
+        in_db = set(stored)
+        newest: dict[tuple[str, str, str, int], Decision] = {}
+        for d in sorted(decisions, key=lambda d: d.version):
+            key = (d.subject_id, d.court, d.case_number, d.count)
+            if d.version > stored.get(key, 0):
+                stored[key], newest[key] = d.version, d
+        _upsert(conn, latest, ("subject_id", "court", "case_number", "count"),
+                [{"subject_id": d.subject_id, "court": d.court, "case_number": d.case_number,
+                  "count": d.count, "version": d.version, "decision_id": d.decision_id,
+                  "relief": d.relief, "procedure": d.procedure, "statute": d.statute}
+                 for d in newest.values()], in_db)
+        return {(k[0], k[1], k[2]) for k in newest}
 
-    def _granted(self, conn: Connection, key: CaseKey) -> list[Grant]:
-        subject_id, court, case_number = key
-        grants = []
-        for r in conn.execute(select(latest).where(
-                latest.c.subject_id == subject_id, latest.c.court == court,
-                latest.c.case_number == case_number, latest.c.relief.in_(GRANTED_RELIEFS))):
+    def _reconcile(self, conn: Connection, touched: set[CaseKey],
+                   known_cases: dict[tuple[str, str], _Case], known_people: dict[str, _Person],
+                   today: dt.date, now: dt.datetime
+                   ) -> tuple[list[OutboxMessage], list[tuple[str, MotionContent]]]:
+        """Plan each touched case (`lifecycle.plan`) and carry the plans out."""
+        staged: list[OutboxMessage] = []
+        drafts: list[tuple[str, MotionContent]] = []
+        if not touched:
+            return staged, drafts
+        pairs = sorted({(court, case_number) for _, court, case_number in touched})
+        known_cases.update(_load_cases(conn, set(pairs) - set(known_cases)))
+        known_people.update(_load_people(conn, {s for s, _, _ in touched} - set(known_people)))
+        granted: dict[CaseKey, list[Grant]] = defaultdict(list)
+        for r in _select_pairs(conn, lambda court, numbers: select(latest).where(
+                latest.c.court == court, latest.c.case_number.in_(numbers),
+                latest.c.relief.in_(GRANTED_RELIEFS)), pairs):
             if r.procedure is None:  # the contract gives every granted relief a procedure
                 log.warning("granted relief without a procedure; no motion",
                             extra={"decision_id": r.decision_id})
                 continue
-            grants.append(Grant(r.count, r.statute, r.relief, r.procedure, r.decision_id))
-        return grants
+            granted[(r.subject_id, r.court, r.case_number)].append(
+                Grant(r.count, r.statute, r.relief, r.procedure, r.decision_id))
+        ruled: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for r in _select_pairs(conn, lambda court, numbers: select(
+                court_orders.c.court, court_orders.c.case_number, court_orders.c.count).where(
+                court_orders.c.court == court, court_orders.c.case_number.in_(numbers)), pairs):
+            ruled[(r.court, r.case_number)].add(r.count)
+        of_case: dict[tuple[str, str], list[MotionRow]] = defaultdict(list)
+        for r in _select_pairs(conn, lambda court, numbers: select(motions).where(
+                motions.c.court == court, motions.c.case_number.in_(numbers)), pairs):
+            m = _row(r)
+            of_case[(m.court, m.case_number)].append(m)
+            if m.status in RULED:
+                ruled[(m.court, m.case_number)] |= {g.count for g in m.grants}
 
-    def _pending(self, conn: Connection, key: CaseKey) -> MotionRow | None:
-        subject_id, court, case_number = key
-        r = conn.execute(select(motions).where(
-            motions.c.court == court, motions.c.case_number == case_number,
-            motions.c.subject_id == subject_id, motions.c.status.in_(PENDING))
-            .order_by(motions.c.sequence.desc())).first()
-        return _row(r) if r else None
-
-    def _ruled(self, conn: Connection, key: CaseKey) -> set[int]:
-        """Counts of the case a court has ruled on: no new motion for them."""
-        subject_id, court, case_number = key
-        ruled = {r.count for r in conn.execute(select(court_orders.c.count).where(
-            court_orders.c.court == court, court_orders.c.case_number == case_number))}
-        for r in conn.execute(select(motions.c.grants).where(
-                motions.c.court == court, motions.c.case_number == case_number,
-                motions.c.status.in_(RULED))):
-            ruled |= {g.count for g in _grants(r.grants)}
-        return ruled
-
-    def _reconcile(self, conn: Connection, key: CaseKey, today: dt.date, now: dt.datetime,
-                   drafts: list[tuple[str, MotionContent]]) -> list[OutboxMessage]:
-        subject_id, court, case_number = key
-        ruled = self._ruled(conn, key)
-        wanted = sorted(g for g in self._granted(conn, key) if g.count not in ruled)
-        content = self._content(conn, key, wanted, today) if wanted else None
-        facts = facts_fingerprint(content) if content is not None else None
-        pending = self._pending(conn, key)
-        the_plan = plan(PendingMotion(pending.motion_id, pending.status, pending.grants,
-                                      pending.facts_sha256) if pending else None,
-                        wanted, ruled=ruled, facts_sha256=facts)
-        out: list[OutboxMessage] = []
-        if the_plan.withdraw and pending is not None:
-            out.append(self._transition(conn, pending, "withdrawn", now))
-        if the_plan.create:
-            sequence = conn.execute(select(func.count()).select_from(motions).where(
-                motions.c.court == court, motions.c.case_number == case_number)).scalar_one()
-            mid = motion_id(subject_id, court, case_number, sequence)
-            t = now.timestamp()
-            conn.execute(motions.insert().values(
-                motion_id=mid, subject_id=subject_id, court=court, case_number=case_number,
-                sequence=sequence, status="draft", grants=_dump_grants(the_plan.create), created_at=t,
-                updated_at=t))
-            draft = self.motion(mid, conn)
-            assert draft is not None
-            out.append(self._event(draft, now))
-            if content is not None:
-                drafts.append((mid, content))
-        elif the_plan.render and pending is not None:
-            own = self._content(conn, key, pending.grants, today)  # its own decision ids
-            if own is not None:
-                drafts.append((pending.motion_id, own))
-        return out
-
-    def _content(self, conn: Connection, key: CaseKey, grants: Sequence[Grant],
-                 today: dt.date) -> MotionContent | None:
-        """What a motion for these grants says, or None while the record is missing."""
-        subject_id, court, case_number = key
-        person = conn.execute(select(people).where(people.c.subject_id == subject_id)).first()
-        case = conn.execute(select(cases.c.subject_id, cases.c.counts).where(
-            cases.c.court == court, cases.c.case_number == case_number)).first()
-        if person is None or case is None or case.subject_id != subject_id:
-            return None
-        return _build_content(court, case_number, person, case.counts, grants, today)
+        withdrawn: list[MotionRow] = []
+        created: list[dict[str, object]] = []
+        t = now.timestamp()
+        for key in sorted(touched):
+            subject_id, court, case_number = key
+            pair = (court, case_number)
+            wanted = sorted(g for g in granted[key] if g.count not in ruled[pair])
+            content = (_content_of(key, wanted, known_cases, known_people, today)
+                       if wanted else None)
+            pending = max((m for m in of_case[pair]
+                           if m.subject_id == subject_id and m.status in PENDING),
+                          key=lambda m: m.sequence, default=None)
+            the_plan = plan(PendingMotion(pending.motion_id, pending.status, pending.grants,
+                                          pending.facts_sha256) if pending else None,
+                            wanted, ruled=ruled[pair],
+                            facts_sha256=facts_fingerprint(content) if content else None)
+            if the_plan.withdraw and pending is not None:
+                check_transition(pending.status, "withdrawn")
+                withdrawn.append(pending)
+                staged.append(self._event(replace(pending, status="withdrawn", updated_at=t),
+                                          now))
+            if the_plan.create:
+                sequence = len(of_case[pair])
+                new = MotionRow(motion_id(subject_id, court, case_number, sequence), subject_id,
+                                court, case_number, sequence, "draft", the_plan.create, None,
+                                None, None, {}, None, t, t)
+                of_case[pair].append(new)
+                created.append({"motion_id": new.motion_id, "subject_id": subject_id,
+                                "court": court, "case_number": case_number,
+                                "sequence": sequence, "status": "draft",
+                                "grants": _dump_grants(new.grants), "created_at": t,
+                                "updated_at": t})
+                staged.append(self._event(new, now))
+                if content is not None:
+                    drafts.append((new.motion_id, content))
+            elif the_plan.render and pending is not None:
+                own = _content_of(key, pending.grants, known_cases, known_people, today)
+                if own is not None:  # with its own decision ids
+                    drafts.append((pending.motion_id, own))
+        if withdrawn:
+            _expect(conn, update(motions).where(
+                motions.c.motion_id == bindparam("b_id"),
+                motions.c.status == bindparam("b_status")).values(
+                status="withdrawn", updated_at=t),
+                [{"b_id": m.motion_id, "b_status": m.status} for m in withdrawn])
+        if created:
+            conn.execute(motions.insert(), created)
+        return staged, drafts
 
     def _apply_order(self, conn: Connection, record: RecordEvent,
                      now: dt.datetime) -> list[OutboxMessage]:
@@ -506,7 +613,7 @@ class FilingStore:
                                                   motions.c.status == motion.status)
                             .values(**values)).rowcount
         if done != 1:  # another writer moved it first: retry the whole batch
-            raise RuntimeError(f"motion {motion.motion_id} changed concurrently")
+            raise ConcurrentChange(f"motion {motion.motion_id} changed concurrently")
         return self._event(replace(motion, status=status, updated_at=now.timestamp(),
                                    bulk_motion_id=bulk_id or motion.bulk_motion_id), now)
 
@@ -544,25 +651,43 @@ class FilingStore:
 
     def _render(self, drafts: Sequence[tuple[str, MotionContent]], render: Render,
                 now: dt.datetime) -> int:
+        """Steps 2 and 3: render outside any transaction, then mark the drafts ready that
+        are still drafts saying the same thing."""
         if not drafts:
             return 0
         rendered = [(mid, content, render(content)) for mid, content in drafts]
         staged: list[OutboxMessage] = []
+        t = now.timestamp()
         with self.engine.begin() as conn:
+            found = {r.motion_id: _row(r) for r in _select_in(
+                conn, lambda ids: select(motions).where(motions.c.motion_id.in_(ids)),
+                [mid for mid, _, _ in rendered])}
+            known_cases = _load_cases(conn, {(m.court, m.case_number) for m in found.values()})
+            known_people = _load_people(conn, {m.subject_id for m in found.values()})
+            updates = []
             for mid, content, sha in rendered:
-                motion = self.motion(mid, conn)
+                motion = found.get(mid)
                 if motion is None or motion.status != "draft":
                     continue
                 key = (motion.subject_id, motion.court, motion.case_number)
-                now_says = self._content(conn, key, motion.grants, content.prepared_on)
+                now_says = _content_of(key, motion.grants, known_cases, known_people,
+                                       content.prepared_on)
                 facts = facts_fingerprint(content)
                 if now_says is None or facts_fingerprint(now_says) != facts:
                     continue  # the record changed meanwhile; its own batch renders it
-                conn.execute(update(motions).where(motions.c.motion_id == mid).values(
-                    document_sha256=sha, facts_sha256=facts, prepared_on=content.prepared_on))
-                motion = replace(motion, document_sha256=sha, facts_sha256=facts,
-                                 prepared_on=content.prepared_on)
-                staged.append(self._transition(conn, motion, "ready", now))
+                check_transition("draft", "ready")
+                ready = replace(motion, status="ready", document_sha256=sha, facts_sha256=facts,
+                                prepared_on=content.prepared_on, updated_at=t)
+                found[mid] = ready
+                updates.append({"b_id": mid, "b_sha": sha, "b_facts": facts,
+                                "b_on": content.prepared_on})
+                staged.append(self._event(ready, now))
+            if updates:
+                _expect(conn, update(motions).where(
+                    motions.c.motion_id == bindparam("b_id"), motions.c.status == "draft")
+                    .values(status="ready", document_sha256=bindparam("b_sha"),
+                            facts_sha256=bindparam("b_facts"), prepared_on=bindparam("b_on"),
+                            updated_at=t), updates)
             _stage(conn, staged)
         return len(staged)
 

@@ -190,6 +190,7 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
         description=DESCRIPTION,
         workers=runtime.workers,
         ready=runtime.ready,
+        on_scrape=runtime.refresh_metrics,
     )
     app.state.keys = keys
     app.state.store = store

@@ -210,12 +210,12 @@ class _Rejects:
             self.writer.writerow(["row", "errors", *(header or [])])
         self.written = 0
 
-    def add(self, number: int, raw: Any, errors: list[dict[str, Any]]) -> None:
+    def add(self, number: int, raw: Any, errors: list[dict[str, Any]],
+            note: str | None = None) -> None:
         self.written += 1
         if self.writer is not None:
-            text = "; ".join(f"{e.get('field')}: {e.get('message')}" for e in errors
-                             if e.get("row") in (None, number))
-            self.writer.writerow([number, text, *raw])
+            text = "; ".join(f"{e.get('field')}: {e.get('message')}" for e in errors)
+            self.writer.writerow([number, text or note or "", *raw])
             return
         try:
             record: Any = orjson.loads(raw)
@@ -337,14 +337,19 @@ def _account(summary: Summary, report: dict[str, Any], part: Chunk, rejects: _Re
         for error in errors:
             summary.by_field[_generalise(str(error.get("field")))] += 1
         if fmt == "csv":
-            # Rows in the answer count the chunk's header as row 1.
-            for row in entry.get("rows") or [entry.get("row")]:
-                index = int(row) - 2
-                if 0 <= index < len(part.numbers):
-                    number = part.numbers[index]
-                    rejects.add(number, part.raw[index],
-                                [{**e, "row": number} if e.get("row") == row else e
-                                 for e in errors if e.get("row") in (None, row)])
+            # Rows in the answer count the chunk's header as row 1; the file's rows differ.
+            chunk_rows = [int(r) for r in entry.get("rows") or [entry.get("row")]
+                          if r is not None]
+            in_file = {r: part.numbers[r - 2] for r in chunk_rows
+                       if 0 <= r - 2 < len(part.numbers)}
+            errors = [{**e, "row": in_file[e["row"]]} if e.get("row") in in_file else e
+                      for e in errors]
+            flagged = sorted({e["row"] for e in errors if e.get("row") is not None})
+            for row, number in in_file.items():
+                own = [e for e in errors if e.get("row") in (None, number)]
+                note = "rejected with the rest of its event; see row " + ", ".join(
+                    str(r) for r in flagged) if flagged else None
+                rejects.add(number, part.raw[row - 2], own, note)
         else:
             index = int(entry.get("line", 0)) - 1
             if 0 <= index < len(part.numbers):
@@ -404,8 +409,11 @@ def push(
     progress: bool = typer.Option(True, help="show a progress bar"),
     timeout: float = typer.Option(120.0, help="seconds to wait for each answer"),
 ) -> None:
-    """Push a CSV or NDJSON file of court records; resumes where an interrupted push
-    stopped. Rejected rows go to FILE.rejects.csv / FILE.rejects.ndjson with their errors."""
+    """Push a CSV or NDJSON file of court records to ingest.
+
+    Resumes where an interrupted push stopped (FILE.progress.json). Rejected lines or rows
+    go to FILE.rejects.ndjson or FILE.rejects.csv with their errors; the terminal shows
+    counts only."""
     headers = {"Authorization": f"Bearer {key}"}
     with httpx.Client(base_url=url, headers=headers, timeout=timeout) as client:
         try:

@@ -59,6 +59,11 @@ class IngestRelay(OutboxRelay):
         self.missing_topics: list[str] = []
         self._running = False
         self._stopped = asyncio.Event()
+        self._stop_requested = asyncio.Event()
+
+    def stop(self) -> None:
+        super().stop()
+        self._stop_requested.set()
 
     async def run(self) -> None:
         self._running = True
@@ -77,7 +82,9 @@ class IngestRelay(OutboxRelay):
                         self.missing_topics = exc.topics
                         extra["missing_topics"] = exc.topics
                     log.warning("outbox relay could not publish; retrying", extra=extra)
-                    await self._pause(delay)
+                    # Back off: new rows do not cut this short (every accepted request would
+                    # wake it against a broker that is away), only a stop does.
+                    await self._sleep_unless_stopped(delay)
                     delay = min(delay * 2, self.max_backoff)
                     continue
                 if sent == 0:
@@ -85,6 +92,12 @@ class IngestRelay(OutboxRelay):
         finally:
             self._running = False
             self._stopped.set()
+
+    async def _sleep_unless_stopped(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stop_requested.wait(), seconds)
+        except TimeoutError:
+            pass
 
     async def _pause(self, seconds: float) -> None:
         """Sleep, waking early for new rows or a stop."""

@@ -91,6 +91,7 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
         "SMS or letter; records every delivery attempt.",
         workers=runtime.workers,
         ready=runtime.ready,
+        on_scrape=runtime.refresh_metrics,
     )
     app.state.keys = keys
     app.state.store = store

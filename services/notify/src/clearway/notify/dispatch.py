@@ -79,8 +79,13 @@ class Dispatcher:
         self._finished = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
         self._running = False
+        self._plan_now = True
+        self._next_plan = 0.0
+        self._next_recovery = 0.0
 
     def wake(self) -> None:
+        """New notices or an operator's resend: plan and claim now."""
+        self._plan_now = True
         self._wake.set()
 
     async def stop(self) -> None:
@@ -117,10 +122,23 @@ class Dispatcher:
             self._finished.set()
 
     async def step(self) -> bool:
-        """One round: plan, settle stale sends, claim what the free send slots can take.
-        True when there may be more to do right away."""
-        planned = await asyncio.to_thread(self.plan_pending)
-        recovered = await asyncio.to_thread(self.store.recover_stale, self.resolve_stale)
+        """One round: plan (when woken for it, else once per interval), settle stale sends
+        (at most once a second), claim what the free send slots can take. True when there
+        may be more to do right away.
+
+        Planning and recovery run only when due, not after every finished send: each is a
+        write transaction, and a send's outcome should not wait behind them to be recorded
+        (that wait is part of the window in which a crash leaves an e-mail in doubt)."""
+        now = time.monotonic()
+        planned = recovered = 0
+        if self._plan_now or now >= self._next_plan:
+            self._plan_now = False
+            self._next_plan = now + self.settings.dispatch_interval_seconds
+            planned = await asyncio.to_thread(self.plan_pending)
+            self._plan_now = self._plan_now or planned > 0  # maybe more than one batch
+        if now >= self._next_recovery:
+            self._next_recovery = now + min(1.0, self.settings.sending_lease_seconds / 4)
+            recovered = await asyncio.to_thread(self.store.recover_stale, self.resolve_stale)
         if planned or recovered:
             self.on_commit()
         free = self.settings.send_concurrency - len(self._inflight)
@@ -211,9 +229,12 @@ class Dispatcher:
             send: Awaitable[str]
             if getattr(channel, "resend_safe", False):
                 send = channel.send(recipient, notice, due.delivery_id)
-            else:
+            elif getattr(channel, "has_handover_hook", False):  # e-mail: marked at SMTP DATA
                 send = channel.send(recipient, notice, due.delivery_id,  # type: ignore[call-arg]
                                     before_data=handover)
+            else:  # no hook and no provider dedupe: the whole request is the point of no return
+                await handover()
+                send = channel.send(recipient, notice, due.delivery_id)
             provider_id = await asyncio.wait_for(send, self.settings.send_timeout_seconds)
         except DeliveryError as exc:
             if handed_over and exc.code is None:  # no reply after handover: in doubt

@@ -20,10 +20,12 @@ have it) and a lease; see `recover_stale`.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import threading
 import time
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,17 +168,13 @@ class Contact:
     def __repr__(self) -> str:  # never print personal data by accident
         return f"Contact(subject_id={self.subject_id!r}, <redacted>)"
 
-    @property
-    def reachable(self) -> bool:
-        return bool(self.email or self.phone or self.postal_address)
 
-
-def _contact(row: Any) -> Contact | None:
+def _contact(row: Any, language: str | None) -> Contact | None:
+    """The contact columns of a row joined with `contacts` (None when no record arrived)."""
     if row is None or row.c_subject_id is None:
         return None
     return Contact(row.c_subject_id, row.first_name, row.last_name, row.email, row.phone,
-                   orjson.loads(row.postal_address) if row.postal_address else None,
-                   row.language)
+                   orjson.loads(row.postal_address) if row.postal_address else None, language)
 
 
 @dataclass(frozen=True)
@@ -254,7 +252,22 @@ class NotifyStore:
     def __init__(self, engine: Engine, plan_delay_seconds: float = 0.0) -> None:
         self.engine = engine
         self.plan_delay_seconds = plan_delay_seconds
+        # SQLite has one writer at a time (and this engine begins every transaction with
+        # BEGIN IMMEDIATE). Threads of this process queue on a lock, woken the moment it is
+        # free, instead of in SQLite's busy handler, which sleeps in 1-100 ms steps: that
+        # sleep would stretch the time from a provider's reply to its record.
+        self._serial = threading.RLock() if engine.dialect.name == "sqlite" else None
         create_schema(engine, metadata)
+
+    @contextlib.contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        with self._serial or contextlib.nullcontext(), self.engine.begin() as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[Connection]:
+        with self._serial or contextlib.nullcontext(), self.engine.connect() as conn:
+            yield conn
 
     # -- consuming ----------------------------------------------------------------------
     def process(self, records: Sequence[RecordEvent], decisions: Sequence[Decision],
@@ -263,7 +276,7 @@ class NotifyStore:
         and court orders; all in one transaction. Returns how many notices were created."""
         now = time.time() if now is None else now
         created = 0
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             for event in self._fresh(conn, records):
                 self._save_court(conn, event.subject_id, event.court)
                 self._save_subject(conn, event, now)
@@ -425,7 +438,7 @@ class NotifyStore:
         notices moved on."""
         now = time.time() if now is None else now
         moved = 0
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             rows = conn.execute(
                 select(notices, contacts.c.subject_id.label("c_subject_id"),
                        contacts.c.first_name, contacts.c.last_name, contacts.c.email,
@@ -441,7 +454,8 @@ class NotifyStore:
             for r in rows:
                 pending = PendingNotice(
                     r.notice_id, r.subject_id, r.court, r.case_number, r.kind,
-                    tuple(r.reliefs.split()), r.created_at, _contact(r), r.dead is not None,
+                    tuple(r.reliefs.split()), r.created_at, _contact(r, r.language),
+                    r.dead is not None,
                     opted.get(r.subject_id, frozenset()))
                 plan = decide(pending, now)
                 if plan.state == "wait":
@@ -500,7 +514,7 @@ class NotifyStore:
         now = time.time() if now is None else now
         if limit <= 0 or not channels:
             return []
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             ids = [r[0] for r in conn.execute(
                 select(deliveries.c.delivery_id).where(
                     deliveries.c.status.in_(OPEN), deliveries.c.next_attempt_at <= now,
@@ -542,7 +556,7 @@ class NotifyStore:
                     lease_until=now + lease_seconds, updated_at=now))
                 if got.rowcount != 1:
                     continue
-                contact = _contact(_Row(r, language=r.language_tag))
+                contact = _contact(r, r.language_tag)
                 claimed.append(DueDelivery(
                     r.delivery_id, r.notice_id, r.subject_id, r.court, r.case_number, r.kind,
                     tuple(r.reliefs.split()), r.channel, r.attempts, r.round_base,
@@ -554,7 +568,7 @@ class NotifyStore:
         """The point of no return of a channel without provider-side dedupe (SMTP DATA):
         committed before the message is handed over, so a crash after it is known to be
         in doubt rather than retried blindly."""
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             return conn.execute(update(deliveries).where(
                 deliveries.c.delivery_id == delivery_id, deliveries.c.status == "sending",
                 deliveries.c.lease_owner == owner).values(stage="handover")).rowcount == 1
@@ -565,7 +579,7 @@ class NotifyStore:
         """Record one attempt's outcome and stage its notify.deliveries.v1 message, in one
         transaction. False when the lease was lost (the row was recovered meanwhile)."""
         now = time.time()
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             done = conn.execute(update(deliveries).where(
                 deliveries.c.delivery_id == due.delivery_id, deliveries.c.status == "sending",
                 deliveries.c.lease_owner == owner).values(
@@ -587,7 +601,7 @@ class NotifyStore:
         attempt and published like any other."""
         now = time.time() if now is None else now
         recovered = 0
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             rows = conn.execute(
                 select(deliveries, notices.c.case_number, notices.c.kind)
                 .join(notices, notices.c.notice_id == deliveries.c.notice_id)
@@ -613,7 +627,7 @@ class NotifyStore:
 
     # -- operators --------------------------------------------------------------------------
     def notices_of(self, subject_id: str) -> list[dict[str, object]]:
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return [_public_notice(r) for r in conn.execute(
                 select(notices).where(notices.c.subject_id == subject_id)
                 .order_by(notices.c.created_at))]
@@ -629,7 +643,7 @@ class NotifyStore:
         return self._list(cond, limit)
 
     def notice(self, notice_id: str) -> dict[str, object] | None:
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             r = conn.execute(select(notices).where(notices.c.notice_id == notice_id)).first()
         return _public_notice(r) if r is not None else None
 
@@ -639,12 +653,12 @@ class NotifyStore:
         stmt = select(notices).where(notices.c.state == state)
         if courts is not None:
             stmt = stmt.where(notices.c.court.in_(courts))
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return [_public_notice(r) for r in conn.execute(
                 stmt.order_by(notices.c.updated_at).limit(limit))]
 
     def _list(self, cond: Any, limit: int = 500) -> list[dict[str, object]]:
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             rows = conn.execute(
                 select(deliveries, notices.c.case_number, notices.c.kind)
                 .join(notices, notices.c.notice_id == deliveries.c.notice_id)
@@ -656,7 +670,7 @@ class NotifyStore:
         return found[0] if found else None
 
     def courts_of(self, subject_id: str) -> frozenset[str]:
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return frozenset(r[0] for r in conn.execute(
                 select(subject_courts.c.court).where(subject_courts.c.subject_id == subject_id)))
 
@@ -665,7 +679,7 @@ class NotifyStore:
         Returns `ok`, or why not: `not_found`, `status:<status>`, `deceased`, `opted_out`,
         `letter_already_queued` (a sent letter is in a print batch already)."""
         now = time.time() if now is None else now
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             row = conn.execute(select(deliveries).where(
                 deliveries.c.delivery_id == delivery_id)).first()
             if row is None:
@@ -691,7 +705,7 @@ class NotifyStore:
         """Operator: an in-doubt delivery (failed, `outcome_unknown`) was found delivered
         (for example in the mail relay's log): record it as sent, with its event."""
         now = time.time() if now is None else now
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             r = conn.execute(
                 select(deliveries, notices.c.case_number, notices.c.kind)
                 .join(notices, notices.c.notice_id == deliveries.c.notice_id)
@@ -712,13 +726,13 @@ class NotifyStore:
     def replan(self, notice_id: str, now: float | None = None) -> bool:
         """Operator: an unreachable notice is planned again (after contact data arrived)."""
         now = time.time() if now is None else now
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             return conn.execute(update(notices).where(
                 notices.c.notice_id == notice_id, notices.c.state == "unreachable")
                 .values(state="pending", not_before=now, updated_at=now)).rowcount == 1
 
     def set_opt_out(self, subject_id: str, channel: str, opted_out: bool) -> None:
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             exists = conn.execute(select(opt_outs.c.channel).where(
                 opt_outs.c.subject_id == subject_id, opt_outs.c.channel == channel)).first()
             if opted_out and not exists:
@@ -729,30 +743,17 @@ class NotifyStore:
                                                      opt_outs.c.channel == channel))
 
     def opted_out(self, subject_id: str) -> frozenset[str]:
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return self._opt_outs(conn, [subject_id]).get(subject_id, frozenset())
 
     def counts(self) -> dict[str, int]:
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             out = {f"notices_{r[0]}": r[1] for r in conn.execute(
                 select(notices.c.state, func.count()).group_by(notices.c.state))}
             out.update({f"{r[0]}_{r[1]}": r[2] for r in conn.execute(
                 select(deliveries.c.channel, deliveries.c.status, func.count())
                 .group_by(deliveries.c.channel, deliveries.c.status))})
         return out
-
-
-class _Row:
-    """A row with some attributes renamed (the contact's language in a joined row)."""
-
-    def __init__(self, row: Any, **renamed: object) -> None:
-        self._row = row
-        self._renamed = renamed
-
-    def __getattr__(self, name: str) -> object:
-        if name in self._renamed:
-            return self._renamed[name]
-        return getattr(self._row, name)
 
 
 def _notice_of(r: Any) -> dict[str, object]:

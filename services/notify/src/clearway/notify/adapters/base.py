@@ -65,7 +65,12 @@ class Channel(Protocol):
     """True when sending again with the same ``dedupe_key`` cannot reach the person twice
     (the letter file already exists; the SMS provider honours the Idempotency-Key), so an
     attempt interrupted by a crash may simply be made again. False for e-mail: SMTP has no
-    idempotency, a second send is a second message (with the same Message-ID)."""
+    idempotency, a second send is a second message (with the same Message-ID).
+
+    A channel that is not resend-safe may also set ``has_handover_hook = True`` and accept
+    ``send(..., before_data=<async callable>)``: the callable is awaited at the last moment
+    the provider holds nothing yet (e-mail: after DATA's 354, before the content). Without
+    a hook, the dispatcher treats the whole send as past the point of no return."""
 
     async def send(self, to: Recipient, notice: RenderedNotice, dedupe_key: str) -> str:
         """Deliver ``notice`` to ``to``; return the provider's message id.

@@ -12,7 +12,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
 import aiosmtplib
-from aiosmtplib.typing import Default
+from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
+from aiosmtplib.typing import Default, SMTPStatus
 
 from clearway.notify.adapters.base import DeliveryError, Recipient
 from clearway.notify.domain.notices import RenderedNotice
@@ -103,15 +104,40 @@ BeforeData = Callable[[], Awaitable[None]]
 
 
 class _SMTP(aiosmtplib.SMTP):
-    """An SMTP client that awaits a hook just before the DATA command: the last moment at
-    which nothing has been handed to the server yet."""
+    """An SMTP client that awaits a hook once the server has answered DATA with 354 and
+    before the content goes out: the last moment at which the server holds nothing.
+
+    The hook sits after the DATA round trip, not before it, so the window in which a
+    crash leaves the outcome in doubt is one round trip (content, final reply) instead of
+    two. If the hook fails, the connection is closed with the content unsent, and the
+    server drops the transaction. (Built on aiosmtplib 5.1's protocol: `write`,
+    `read_response`; the exact pin in constraints.txt keeps that stable.)"""
 
     before_data: BeforeData | None = None
 
     async def data(self, message, /, *, timeout=Default.token):  # type: ignore[no-untyped-def, override]
-        if self.before_data is not None:
-            await self.before_data()
-        return await super().data(message, timeout=timeout)
+        if self.before_data is None or self.protocol is None:
+            return await super().data(message, timeout=timeout)
+        await self._ehlo_or_helo_if_needed()
+        wait = self.timeout if timeout is Default.token else timeout
+        if isinstance(message, str):
+            message = message.encode("ascii")
+        content = PERIOD_REGEX.sub(b"..", normalize_message_line_endings(message)) + b".\r\n"
+        start = await self.execute_command(b"DATA", timeout=wait)
+        if start.code != SMTPStatus.start_input:
+            raise aiosmtplib.SMTPDataError(start.code, start.message)
+        await self.before_data()
+        if self.protocol is None:
+            raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+        try:
+            self.protocol.write(content)
+            response = await self.protocol.read_response(timeout=wait)
+        except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError):
+            self.close()
+            raise
+        if response.code != SMTPStatus.completed:
+            raise aiosmtplib.SMTPDataError(response.code, response.message)
+        return response
 
 
 class EmailChannel:
@@ -121,14 +147,16 @@ class EmailChannel:
     4xx replies, timeouts and connection errors are transient; 5xx replies are
     permanent, except an authentication failure (our credentials), which is transient.
 
-    ``before_data``, when given, is awaited after the server accepted the sender and the
-    recipient and before DATA: an error it raises aborts the send with nothing sent.
+    ``before_data``, when given, is awaited after the server accepted the sender, the
+    recipient and the DATA command, before the content goes out: an error it raises
+    aborts the send with nothing delivered.
     Once it has returned, a timeout or a dropped connection leaves the outcome unknown
     (the server may have the message: RFC 1047); such errors carry no reply ``code``.
     """
 
     name = "email"
     resend_safe = False  # SMTP has no idempotency: a second send is a second message
+    has_handover_hook = True  # send(..., before_data=...) marks the point of no return
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
