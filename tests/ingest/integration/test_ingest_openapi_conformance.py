@@ -41,7 +41,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", _without_lifespan).excl
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 def test_generated_requests_get_no_5xx_and_documented_answers(case):
     # The contract has rules no JSON Schema states (a disposition needs names and a case;
     # E.164 phones; BCP 47 tags; unique count numbers), so schema-valid data may rightly

@@ -731,7 +731,8 @@ class _Generator:
         if offense.section == "11358":
             facts["plants"] = rng.randint(1, 6) if rng.random() < 0.35 else rng.randint(7, 800)
             if rng.random() < 0.3:
-                facts["grams"] = round(rng.uniform(*offense.grams), 1)
+                low, high = offense.grams or (0.5, 100)
+                facts["grams"] = round(rng.uniform(low, high), 1)
             if rng.random() < 0.7:
                 facts["environmental_violation"] = rng.random() < 0.1
         else:

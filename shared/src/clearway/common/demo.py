@@ -66,7 +66,7 @@ def summary(seen: dict[str, list[dict[str, object]]], stack: Stack) -> str:
     latest: dict[tuple[object, ...], dict[str, object]] = {}
     for d in seen[DECISIONS]:
         key = (d["subject_id"], d["court"], d["case_number"], d["count"])
-        if key not in latest or int(latest[key]["version"]) < int(d["version"]):  # type: ignore[arg-type]
+        if key not in latest or int(str(latest[key]["version"])) < int(str(d["version"])):
             latest[key] = d
     by = collections.Counter((str(d["court"]), str(d["relief"])) for d in latest.values())
     reliefs = sorted({r for _, r in by})

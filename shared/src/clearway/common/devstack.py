@@ -215,8 +215,9 @@ class Stack:
     def stop(self) -> None:
         for procs in self.services.values():
             for proc in procs:
-                proc.process and proc.process.poll() is None and proc.process.send_signal(
-                    signal.SIGTERM)
+                if proc.alive():  # signal all first, so they shut down in parallel
+                    assert proc.process is not None
+                    proc.process.send_signal(signal.SIGTERM)
         for procs in self.services.values():
             for proc in procs:
                 proc.terminate()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
+import random
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,9 +30,12 @@ class Envelope:
     traceparent: str | None = None
 
 
+_ids = random.Random()  # trace ids need to be unique, not secret: no syscall per message
+
+
 def new_traceparent() -> str:
     """A W3C trace context header starting a new trace."""
-    return f"00-{os.urandom(16).hex()}-{os.urandom(8).hex()}-01"
+    return f"00-{_ids.getrandbits(128):032x}-{_ids.getrandbits(64):016x}-01"
 
 
 def child_traceparent(parent: str | None) -> str:
@@ -40,7 +43,7 @@ def child_traceparent(parent: str | None) -> str:
     parts = (parent or "").split("-")
     if len(parts) != 4 or len(parts[1]) != 32:
         return new_traceparent()
-    return f"00-{parts[1]}-{os.urandom(8).hex()}-{parts[3]}"
+    return f"00-{parts[1]}-{_ids.getrandbits(64):016x}-{parts[3]}"
 
 
 def encode(

@@ -30,7 +30,7 @@ from clearway.filing.bulk import NothingToFile, build_bulk_motion
 from clearway.filing.domain.lifecycle import InvalidTransition
 from clearway.filing.settings import FilingSettings
 from clearway.filing.store import BulkConflict, FilingStore, MotionRow, api_keys, outbox
-from clearway.filing.stream import filing_handler
+from clearway.filing.stream import filing_handler, pdf_renderer
 
 Reader = Annotated[Principal, Depends(require("motions:read"))]
 Writer = Annotated[Principal, Depends(require("motions:write"))]
@@ -64,7 +64,13 @@ def build_app(settings: FilingSettings | None = None) -> FastAPI:
         keys.ensure(settings.bootstrap_api_key)
     runtime = Runtime(settings, engine, outbox=outbox,
                       consumes={RECORDS: RecordEvent, DECISIONS: Decision})
-    runtime.handler = filing_handler(store, documents, runtime.wake_relay)
+    renderer = pdf_renderer(documents, settings.render_workers)
+    runtime.handler = filing_handler(store, renderer, runtime.wake_relay)
+
+    async def close_renderer() -> None:
+        await asyncio.to_thread(renderer.close)
+
+    runtime.workers.on_stop(close_renderer)  # after the runtime: its last batch may render
     bulk_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 
     app = create_app(

@@ -18,6 +18,9 @@ class FilingSettings(ServiceSettings):
     http_port: int = 8003
     documents_dir: Path | None = Field(
         default=None, description="the document store folder; default <data_dir>/documents")
+    render_workers: int = Field(
+        default=1, ge=1, le=64, description="processes rendering motion PDFs in parallel "
+        "(1: in the consumer's thread); one PDF takes tens of milliseconds")
     bulk_attempts: int = Field(
         default=3, ge=1, description="builds of a bulk motion before giving up when its "
         "motions keep changing while it is built")

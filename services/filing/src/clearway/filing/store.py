@@ -80,7 +80,9 @@ log = logging.getLogger(__name__)
 SOURCE = "clearway/filing"
 CHUNK = 500  # ids per IN (...) and rows per outbox insert
 
-Render = Callable[[MotionContent], str]  # stores the motion's PDF, returns its SHA-256
+# Stores a motion's PDF and returns its SHA-256. A renderer may also offer
+# `many(contents) -> shas` to render a batch at once (stream.PdfRenderer does, in parallel).
+Render = Callable[[MotionContent], str]
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
@@ -655,7 +657,9 @@ class FilingStore:
         are still drafts saying the same thing."""
         if not drafts:
             return 0
-        rendered = [(mid, content, render(content)) for mid, content in drafts]
+        many = getattr(render, "many", None)  # a renderer may render a batch in parallel
+        shas = many([c for _, c in drafts]) if many else [render(c) for _, c in drafts]
+        rendered = [(mid, content, sha) for (mid, content), sha in zip(drafts, shas, strict=True)]
         staged: list[OutboxMessage] = []
         t = now.timestamp()
         with self.engine.begin() as conn:

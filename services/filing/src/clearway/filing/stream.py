@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 
 from clearway.common.db import retrying
 from clearway.common.events import Decision, RecordEvent
@@ -16,22 +18,46 @@ from clearway.common.kafka import Handler, Incoming
 from clearway.filing.adapters.documents import DocumentStore
 from clearway.filing.adapters.pdf import render_motion_pdf
 from clearway.filing.domain.motion import MotionContent
-from clearway.filing.store import FilingStore
+from clearway.filing.store import FilingStore, Render
 
 
-def pdf_renderer(documents: DocumentStore) -> Callable[[MotionContent], str]:
-    """Render a motion's PDF into the document store; returns its SHA-256."""
+class PdfRenderer:
+    """Renders motion PDFs into the document store and returns their SHA-256.
 
-    def render(content: MotionContent) -> str:
-        return documents.put(render_motion_pdf(content), "pdf")
+    One PDF takes tens of milliseconds (fpdf2 line breaking), so with `workers` > 1 a batch
+    (`many`) is rendered by a pool of that many processes (spawned, not forked: the service
+    runs threads). The bytes are the same either way: rendering is deterministic."""
 
-    return render
+    def __init__(self, documents: DocumentStore, workers: int = 1) -> None:
+        self.documents = documents
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __call__(self, content: MotionContent) -> str:
+        return self.documents.put(render_motion_pdf(content), "pdf")
+
+    def many(self, contents: Sequence[MotionContent]) -> list[str]:
+        if self.workers <= 1 or len(contents) < 2:
+            return [self(c) for c in contents]
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers,
+                                             mp_context=multiprocessing.get_context("spawn"))
+        chunk = max(1, min(16, len(contents) // (self.workers * 4)))
+        return [self.documents.put(pdf, "pdf")
+                for pdf in self._pool.map(render_motion_pdf, contents, chunksize=chunk)]
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
 
-def filing_handler(store: FilingStore, documents: DocumentStore,
+def pdf_renderer(documents: DocumentStore, workers: int = 1) -> PdfRenderer:
+    return PdfRenderer(documents, workers)
+
+
+def filing_handler(store: FilingStore, render: Render,
                    on_commit: Callable[[], None]) -> Handler:
-    render = pdf_renderer(documents)
-
     async def handle(items: list[Incoming]) -> None:
         records = [i.event for i in items if isinstance(i.event, RecordEvent)]
         decisions = [i.event for i in items if isinstance(i.event, Decision)]

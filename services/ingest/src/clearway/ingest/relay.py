@@ -14,6 +14,8 @@ of court records needs on top of it.
 - The lease is a setting (`CLEARWAY_INGEST_OUTBOX_LEASE_SECONDS`): rows a killed process
   had claimed are taken over when it runs out.
 - Draining at shutdown stops the relay loop first, so the two never send the same row.
+- Retries back off to at most 2 s (a metadata request against a broker that is away costs
+  next to nothing), so publishing resumes within about 2 s of the broker's return.
 """
 from __future__ import annotations
 
@@ -51,7 +53,7 @@ class IngestRelay(OutboxRelay):
         lease_seconds: float = 30.0,
         batch_size: int = 2000,
         idle_wait: float = 0.2,
-        max_backoff: float = 5.0,
+        max_backoff: float = 2.0,
     ) -> None:
         super().__init__(engine, table, producer, batch_size=batch_size, idle_wait=idle_wait)
         self.lease_seconds = lease_seconds
