@@ -131,7 +131,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     yield Built(store, documents, {c.case_number: c for c in cases}, ready_before, result,
                 events_before, pdf, csv_rows)
     store.engine.dispose()
-    store.reader.dispose()
 
 
 def _all(store: FilingStore, court: str, status: str) -> list[Any]:

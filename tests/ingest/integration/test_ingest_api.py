@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import orjson
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from clearway.common.topics import RECORDS
 from clearway.ingest.store import outbox
@@ -440,3 +441,15 @@ def test_the_openapi_documents_keys_examples_and_every_error_answer(client):
     for column in ("event_id", "date_of_birth", "sentence_end_date", "environmental_violation"):
         assert f"`{column}`" in csv_doc["description"]
     assert set(paths["/v1/records/{event_id}"]["get"]["responses"]) >= {"200", "401", "404"}
+
+
+def test_a_store_that_is_away_is_503_without_the_events_details(client, monkeypatch):
+    def away(events):
+        raise OperationalError("INSERT ... ('Zephyrine', '1961-07-23')", {}, Exception("gone"))
+
+    monkeypatch.setattr(client.app.state.store, "accept", away)
+    answer = client.post("/v1/records", json=disposition())
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "5"
+    assert answer.json()["error"] == "unavailable"
+    assert "Zephyrine" not in answer.text and "1961" not in answer.text

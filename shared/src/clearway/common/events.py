@@ -232,6 +232,12 @@ class Decision(Closed):
     as_of: dt.date
     decided_at: AwareDatetime
 
+    @model_validator(mode="after")
+    def _procedure_goes_with_relief(self) -> Decision:
+        if (self.relief in GRANTED_RELIEFS) != (self.procedure is not None):
+            raise ValueError("procedure is required for a granted relief and null otherwise")
+        return self
+
     @property
     def grants_relief(self) -> bool:
         return self.relief in GRANTED_RELIEFS

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from pydantic import BaseModel, ValidationError
 
 from clearway.common import metrics
@@ -113,6 +114,9 @@ class BatchConsumer:
             max_poll_interval_ms=300_000,
             fetch_max_bytes=16 * 1024 * 1024,
             max_partition_fetch_bytes=4 * 1024 * 1024,
+            # Range assignment gives one member the same partition numbers of every topic:
+            # a person's records and decisions (both keyed by subject_id) meet in one place.
+            partition_assignment_strategy=(RangePartitionAssignor,),
         )
         self._stopping = asyncio.Event()
         self.started = False

@@ -98,15 +98,19 @@ class OutboxMessage:
         }
 
 
-def add_to_outbox(conn: Connection, table: Table, messages: Sequence[OutboxMessage]) -> list[int]:
-    """Insert messages; returns their outbox ids (in order)."""
+def add_to_outbox(conn: Connection, table: Table, messages: Sequence[OutboxMessage],
+                  want_ids: bool = False) -> list[int]:
+    """Insert messages in one executemany; with `want_ids`, return their outbox ids in order
+    (RETURNING in parameter order costs one statement per row on SQLite)."""
     if not messages:
         return []
     now = time.time()
+    rows = [m.row(now) for m in messages]
+    if not want_ids:
+        conn.execute(table.insert(), rows)
+        return []
     result = conn.execute(
-        table.insert().returning(table.c.id, sort_by_parameter_order=True),
-        [m.row(now) for m in messages],
-    )
+        table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
     return [r[0] for r in result]
 
 

@@ -43,6 +43,7 @@ class Runtime:
         self.consumer: BatchConsumer | None = None
         self.connected = False
         self._stopping = False
+        self._stop_event = asyncio.Event()
         self._topics_ok_at = 0.0
         self.workers.on_start(self._start)
         self.workers.on_stop(self._stop)
@@ -66,7 +67,7 @@ class Runtime:
                 await producer.stop()
                 log.warning("broker unreachable; retrying",
                             extra={"error": type(exc).__name__, "retry_in_s": delay})
-                await asyncio.sleep(delay)
+                await self._pause(delay)
                 delay = min(delay * 2, 5.0)
         else:
             return
@@ -98,15 +99,23 @@ class Runtime:
             except Exception as exc:
                 log.warning("consumer could not start; retrying",
                             extra={"error": type(exc).__name__})
-                await asyncio.sleep(delay)
+                await self._pause(delay)
                 delay = min(delay * 2, 5.0)
                 continue
             self.consumer = consumer
             self.workers.spawn(f"{self.settings.service_name}-consumer", consumer.run())
             return
 
+    async def _pause(self, seconds: float) -> None:
+        """Back off, but wake at once on shutdown."""
+        try:
+            await asyncio.wait_for(self._stop_event.wait(), seconds)
+        except asyncio.TimeoutError:
+            pass
+
     async def _stop(self) -> None:
         self._stopping = True
+        self._stop_event.set()
         if self.consumer is not None:
             await self.consumer.stop()
             await self._finish("-consumer")  # the batch in flight commits

@@ -42,8 +42,6 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
-    create_engine,
-    event,
     func,
     select,
     update,
@@ -51,7 +49,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from clearway.common.auth import api_keys_table
-from clearway.common.db import create_schema
+from clearway.common.db import create_schema, reading
 from clearway.common.events import (
     GRANTED_RELIEFS,
     BulkMotionEvent,
@@ -341,35 +339,17 @@ def _content_of(key: CaseKey, grants: Sequence[Grant],
     return _build_content(court, case_number, person, case.counts, grants, today)
 
 
-def _reader_engine(engine: Engine) -> Engine:
-    """An engine for long reads. On SQLite the service engine begins every transaction
-    with BEGIN IMMEDIATE (the write lock); a bulk motion streaming 60,000 rows for a minute
-    must not hold it, so reads use a deferred BEGIN: a WAL snapshot without the lock."""
-    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
-        return engine
-    reader = create_engine(engine.url, connect_args={"timeout": 60, "check_same_thread": False})
-
-    @event.listens_for(reader, "connect")
-    def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA busy_timeout=60000")
-        cur.execute("PRAGMA query_only=ON")
-        cur.close()
-
-    @event.listens_for(reader, "begin")
-    def _begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN")
-
-    return reader
-
-
 class FilingStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         create_schema(engine, metadata)
-        self.reader = _reader_engine(engine)
         self._sweep_due = True  # render drafts a crash may have left, on the first batch
+
+    def _read(self) -> Connection:
+        """A connection for reads. On SQLite it takes a WAL snapshot without the write lock
+        (the service's transactions begin IMMEDIATE): a bulk motion streaming 60,000 rows
+        for a minute must not stop the consumer from writing."""
+        return reading(self.engine)
 
     # -- the pipeline -----------------------------------------------------------------
     def process(self, records: Sequence[RecordEvent], decisions: Sequence[Decision],
@@ -634,7 +614,7 @@ class FilingStore:
 
     # -- rendering (steps 2 and 3) ----------------------------------------------------
     def renderable_drafts(self, today: dt.date) -> list[tuple[str, MotionContent]]:
-        with self.reader.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(
                 select(motions.c.motion_id, motions.c.court, motions.c.case_number,
                        motions.c.grants, people, cases.c.counts)
@@ -706,7 +686,7 @@ class FilingStore:
                                   cases.c.case_number == motions.c.case_number))
                 .where(motions.c.court == court, motions.c.status == "ready")
                 .order_by(motions.c.case_number, motions.c.motion_id))
-        with self.reader.connect() as conn:
+        with self._read() as conn:
             result = conn.execution_options(stream_results=True, yield_per=1000).execute(stmt)
             for r in result:
                 content = _build_content(r.court, r.case_number, r, r.counts, _grants(r.grants),
@@ -717,7 +697,7 @@ class FilingStore:
                 yield r.motion_id, content
 
     def has_ready(self, court: str) -> bool:
-        with self.reader.connect() as conn:
+        with self._read() as conn:
             return conn.execute(select(motions.c.motion_id).where(
                 motions.c.court == court, motions.c.status == "ready").limit(1)).first() is not None
 
@@ -809,7 +789,7 @@ class FilingStore:
         if conn is not None:
             r = conn.execute(stmt).first()
         else:
-            with self.reader.connect() as c:
+            with self._read() as c:
                 r = c.execute(stmt).first()
         return _row(r) if r else None
 
@@ -821,23 +801,23 @@ class FilingStore:
             stmt = stmt.where(motions.c.status == status)
         if after:
             stmt = stmt.where(motions.c.motion_id > after)
-        with self.reader.connect() as conn:
+        with self._read() as conn:
             return [_row(r) for r in conn.execute(stmt.order_by(motions.c.motion_id).limit(limit))]
 
     def motions_of_case(self, court: str, case_number: str) -> list[MotionRow]:
-        with self.reader.connect() as conn:
+        with self._read() as conn:
             return [_row(r) for r in conn.execute(select(motions).where(
                 motions.c.court == court, motions.c.case_number == case_number)
                 .order_by(motions.c.sequence))]
 
     def bulk(self, bulk_id: str) -> dict[str, object] | None:
-        with self.reader.connect() as conn:
+        with self._read() as conn:
             b = conn.execute(select(bulk_motions).where(
                 bulk_motions.c.bulk_motion_id == bulk_id)).first()
         return _bulk_dict(b) if b else None
 
     def bulks_of(self, court: str) -> list[dict[str, object]]:
-        with self.reader.connect() as conn:
+        with self._read() as conn:
             return [_bulk_dict(b) for b in conn.execute(select(bulk_motions).where(
                 bulk_motions.c.court == court).order_by(bulk_motions.c.created_at))]
 
@@ -845,7 +825,7 @@ class FilingStore:
         stmt = select(motions.c.status, func.count()).group_by(motions.c.status)
         if court:
             stmt = stmt.where(motions.c.court == court)
-        with self.reader.connect() as conn:
+        with self._read() as conn:
             return {r[0]: r[1] for r in conn.execute(stmt)}
 
 

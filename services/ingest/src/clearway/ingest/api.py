@@ -15,6 +15,7 @@ import orjson
 from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.datastructures import Headers, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -238,6 +239,15 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
                              "errors": messages_from(errors, prefix=("body",))},
                             status_code=422)
 
+    @app.exception_handler(DBAPIError)
+    async def _store_away(request: Request, exc: DBAPIError) -> JSONResponse:
+        # Nothing of the failed transaction was committed; what was is answered as a
+        # duplicate when sent again.
+        log.warning("store unavailable", extra={"error": type(exc.orig).__name__})
+        return JSONResponse({"error": "unavailable", "message": "the store is unavailable; "
+                             "retry (events accepted before answer as duplicates)"},
+                            status_code=503, headers={"Retry-After": "5"})
+
     async def accept(events: list[RecordEvent]) -> list[Outcome]:
         outcomes = await asyncio.to_thread(store.accept, events)
         runtime.wake_relay()
@@ -257,9 +267,11 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
         "back (header `Idempotent-Replayed: true`) and nothing new is published; with other "
         "content it is a 409.",
         response_model=Accepted,
-        responses={**error_responses(400, 401, 403, 409, 413, 422),
-                   202: {"description": "accepted: durable, and on its way to "
-                         f"{RECORDS}"}},
+        responses={**error_responses(400, 401, 403, 409, 413, 422, 503),
+                   202: {"description": f"accepted: durable, and on its way to {RECORDS}",
+                         "headers": {"Idempotent-Replayed": {
+                             "description": "`true` when this event was accepted before",
+                             "schema": {"type": "string"}}}}},
         openapi_extra={"security": SECURITY},
     )
     async def post_record(
@@ -281,7 +293,7 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
         description=BATCH_DESCRIPTION.format(limit=settings.batch_limit,
                                              line=settings.max_line_bytes),
         response_model=BulkReport,
-        responses={**error_responses(400, 401, 403, 413, 415, 422),
+        responses={**error_responses(400, 401, 403, 413, 415, 422, 503),
                    200: {"description": "every bad item by its number; the good ones accepted"}},
         openapi_extra={"security": SECURITY, **BATCH_BODY},
     )
@@ -345,7 +357,7 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
         description=CSV_DESCRIPTION.format(columns=_columns_table(),
                                            limit=settings.max_body_bytes),
         response_model=BulkReport,
-        responses={**error_responses(400, 401, 403, 413, 415, 422),
+        responses={**error_responses(400, 401, 403, 413, 415, 422, 503),
                    200: {"description": "every bad event by its rows; the good ones accepted"}},
         openapi_extra={"security": SECURITY, **CSV_BODY},
     )
@@ -386,7 +398,7 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
         tags=["records"],
         summary="Where an accepted event stands: accepted, published, partition and offset",
         response_model=Standing,
-        responses=error_responses(401, 403, 404, 409, 422),
+        responses=error_responses(401, 403, 404, 409, 422, 503),
         openapi_extra={"security": SECURITY},
     )
     async def get_record(

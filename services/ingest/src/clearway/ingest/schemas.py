@@ -30,6 +30,10 @@ class ErrorBody(BaseModel):
 class Accepted(BaseModel):
     """The answer to an accepted event; a repeat of the same event gets the same answer."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "event_id": "LA-2024-000001", "court": "CA-LA", "status": "accepted",
+        "accepted_at": "2024-03-01T17:30:02.120000+00:00"}]})
+
     event_id: str
     court: str
     status: Literal["accepted"]
@@ -49,6 +53,13 @@ class BulkError(BaseModel):
 class BulkReport(BaseModel):
     """A bulk answer: the good items are accepted, each bad one is listed by its number."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "accepted": 998, "duplicates": 1, "rejected": 1, "errors_truncated": False,
+        "errors": [{"index": 41, "event_id": "LA-2024-000042", "errors": [
+            {"field": "subject.date_of_birth", "type": "date_from_datetime_parsing",
+             "message": "Input should be a valid date or datetime, month value is outside "
+                        "expected range of 1-12"}]}]}]})
+
     accepted: int = Field(description="events newly accepted")
     duplicates: int = Field(description="events accepted before (same id, same content)")
     rejected: int = Field(description="items rejected; each is listed in `errors`")
@@ -57,6 +68,11 @@ class BulkReport(BaseModel):
 
 
 class Standing(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "event_id": "LA-2024-000001", "court": "CA-LA", "event_type": "disposition",
+        "status": "published", "accepted_at": "2024-03-01T17:30:02.120000+00:00",
+        "topic": "court.records.v1", "partition": 7, "offset": 1041}]})
+
     event_id: str
     court: str
     event_type: str
@@ -79,5 +95,6 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, object]]:
         413: "the body (or an NDJSON line) is over the size limit, or too many items",
         415: "unsupported content type",
         422: "invalid input; `errors` names each bad field",
+        503: "the store is unavailable: retry (events already accepted answer as duplicates)",
     }
     return {code: {"model": ErrorBody, "description": described[code]} for code in codes}

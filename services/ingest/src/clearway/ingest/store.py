@@ -133,7 +133,7 @@ class IngestStore:
                     seen[key] = digest
                     fresh.append((event, message, digest))
                     outcomes.append(Outcome(event.event_id, event.court, "accepted", _iso(now)))
-            ids = add_to_outbox(conn, outbox, [m for _, m, _ in fresh])
+            ids = add_to_outbox(conn, outbox, [m for _, m, _ in fresh], want_ids=True)
             if fresh:
                 # In key order, so concurrent writers of overlapping batches take the index
                 # locks in the same order (PostgreSQL) and do not deadlock.

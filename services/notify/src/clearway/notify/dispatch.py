@@ -4,7 +4,10 @@ exponential backoff and jitter. Every outcome is committed with the delivery and
 for notify.deliveries.v1 in the same transaction.
 
 Exactly once, and what a crash can do. Each attempt is three commits: `sending` (stage
-`started`) when claimed; for e-mail, stage `handover` just before SMTP DATA; the outcome.
+`started`) when claimed; for e-mail, stage `handover` once the server answered DATA with
+354, before the content goes out; the outcome. Sends run in parallel up to handover; from
+handover until the outcome is recorded they take turns (a lock), so at most one e-mail per
+process is ever in doubt.
 A process that dies leaves its rows `sending`; once their lease runs out
 (`sending_lease_seconds`, longer than any send may take) another process settles them:
 - stage `started`, or a channel whose provider recognises a repeat (letter: the file
@@ -78,6 +81,10 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._finished = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
+        # Sends run in parallel up to their point of no return; from there until the outcome
+        # is recorded, one at a time. So at most one e-mail per process can ever be left in
+        # doubt by a crash, whatever the send concurrency.
+        self._handover = asyncio.Lock()
         self._running = False
         self._plan_now = True
         self._next_plan = 0.0
@@ -204,7 +211,7 @@ class Dispatcher:
         channel = self.channels[due.channel]
         contact = due.contact
         language = due.language
-        handed_over = False
+        handed_over = holding = False
         try:
             if contact is None:
                 raise DeliveryError("no contact details", permanent=True)
@@ -215,7 +222,9 @@ class Dispatcher:
                                   contact.postal_address)
 
             async def handover() -> None:
-                nonlocal handed_over
+                nonlocal handed_over, holding
+                await self._handover.acquire()
+                holding = True
                 try:
                     marked = await asyncio.to_thread(self.store.mark_handover,
                                                      due.delivery_id, self.owner)
@@ -255,6 +264,9 @@ class Dispatcher:
                 await self._record(due, "failed", language, None, error[:200])
         else:
             await self._record(due, "sent", language, provider_id, None)
+        finally:
+            if holding:
+                self._handover.release()
 
     async def _transient(self, due: DueDelivery, language: str, error: str) -> None:
         status = self._after_transient(due.round_attempt)

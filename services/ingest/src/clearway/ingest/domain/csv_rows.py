@@ -14,8 +14,10 @@ from typing import Any
 
 from clearway.common.datagen import CSV_COLUMNS
 
-REQUIRED = ("event_id", "court", "occurred_at", "subject_id", "case_number", "count",
-            "statute", "level", "disposition", "disposition_date")
+# Columns the header must have (a disposition needs the subject's names and birth date).
+REQUIRED = ("event_id", "court", "occurred_at", "subject_id", "first_name", "last_name",
+            "date_of_birth", "case_number", "count", "statute", "level", "disposition",
+            "disposition_date")
 
 # Columns describing one count; every other column describes the event and its subject.
 COUNT_COLUMNS = ("count", "statute", "description", "level", "offense_date", "disposition",
