@@ -50,3 +50,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     logging.getLogger("kafka").setLevel(logging.WARNING)
+    # fontTools logs the glyphs it subsets (the characters of a name and address); httpx
+    # logs request URLs.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -169,6 +169,15 @@ def republish_all(engine: Engine, table: Table, topic: str | None = None) -> int
         return conn.execute(stmt).rowcount
 
 
+class TopicsMissing(RuntimeError):
+    """The cluster lacks a topic the outbox publishes to (a broker that restarted empty):
+    producing would auto-create it with the broker's defaults, so the rows wait."""
+
+    def __init__(self, topics: set[str]) -> None:
+        super().__init__("topics missing: " + ", ".join(sorted(topics)))
+        self.topics = sorted(topics)
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -178,6 +187,8 @@ class OutboxRelay:
         batch_size: int = 2000,
         idle_wait: float = 0.2,
         bootstrap_servers: str | None = None,
+        lease_seconds: float = LEASE_SECONDS,
+        max_backoff: float = 2.0,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.engine = engine
@@ -185,11 +196,17 @@ class OutboxRelay:
         self.producer = producer
         self.batch_size = batch_size
         self.idle_wait = idle_wait
+        self.lease_seconds = lease_seconds
+        self.max_backoff = max_backoff
         self.owner = uuid.uuid4().hex
         self._wake = asyncio.Event()
+        self._stop_requested = asyncio.Event()
         self._stopping = False
+        self._loop_done = asyncio.Event()
+        self._loop_done.set()
         self.healthy = True
         self.last_error: str | None = None
+        self.missing_topics: list[str] = []
         self.published = 0
 
     def wake(self) -> None:
@@ -197,32 +214,45 @@ class OutboxRelay:
 
     def stop(self) -> None:
         self._stopping = True
+        self._stop_requested.set()
         self._wake.set()
 
     async def run(self) -> None:
+        self._loop_done.clear()
+        try:
+            await self._run()
+        finally:
+            self._loop_done.set()
+
+    async def _run(self) -> None:
         delay = 0.2
         while not self._stopping:
             try:
                 sent = await self.publish_once()
                 self.healthy, self.last_error, delay = True, None, 0.2
-            except Exception as exc:  # broker or database away: back off, keep the rows
+                self.missing_topics = []
+            except Exception as exc:  # broker, topics or database away: keep the rows
                 self.healthy, self.last_error = False, type(exc).__name__
-                log.warning("outbox relay failed; retrying", extra={"error": type(exc).__name__,
-                                                                     "retry_in_s": delay})
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                extra: dict[str, object] = {"error": type(exc).__name__, "retry_in_s": delay}
+                if isinstance(exc, TopicsMissing):
+                    self.missing_topics = extra["missing_topics"] = exc.topics  # type: ignore[assignment]
+                log.warning("outbox relay could not publish; retrying", extra=extra)
+                with contextlib.suppress(TimeoutError):  # a stop cuts the back-off short
+                    await asyncio.wait_for(self._stop_requested.wait(), delay)
+                delay = min(delay * 2, self.max_backoff)
                 continue
             if sent == 0:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.idle_wait)
-                except TimeoutError:
-                    pass
                 self._wake.clear()
 
     async def drain(self, timeout: float = 10.0) -> None:
-        """Publish until nothing is left or the time is up (clean shutdown, once `run` has
-        returned: two loops of one relay must not publish side by side)."""
+        """Stop the loop, then publish until nothing is left or the time is up (clean
+        shutdown; the loop and the drain never publish side by side)."""
         deadline = time.monotonic() + timeout
+        self.stop()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._loop_done.wait(), timeout)
         while time.monotonic() < deadline:
             try:
                 if await self.publish_once() == 0:
@@ -234,8 +264,15 @@ class OutboxRelay:
         rows = await asyncio.to_thread(self._claim)
         if not rows:
             return 0
+        try:
+            await self._require_topics({row.topic for row in rows})
+        except BaseException:
+            await asyncio.to_thread(self._release, [row.id for row in rows], False)
+            raise
         recovered = 0
-        orphans = [row for row in rows if row.lease_owner not in (None, self.owner)]
+        # A row some relay claimed before and never marked may be on the topic already:
+        # one that died after sending, or an earlier attempt whose acknowledgement was lost.
+        orphans = [row for row in rows if row.lease_owner is not None]
         if orphans:
             found = await self._already_on_topic(orphans)
             if found:
@@ -251,28 +288,47 @@ class OutboxRelay:
                 key = row.key.encode() if row.key is not None else None
                 futures.append(
                     await self.producer.send(row.topic, row.value, key=key, headers=headers))
-            results = await asyncio.gather(*futures)
+            results = await asyncio.gather(*futures, return_exceptions=True)
         except BaseException:
             # Nothing acknowledged: give the rows back so a retry need not wait for the lease.
-            await asyncio.to_thread(self._release, [row.id for row in rows])
+            await asyncio.to_thread(self._release, [row.id for row in rows], True)
             raise
-        done = [(row.id, meta.partition, meta.offset) for row, meta in zip(rows, results, strict=True)]
-        await asyncio.to_thread(self._mark_published, done)
-        for row in rows:
-            metrics.EVENTS_PRODUCED.labels(row.topic).inc()
-        self.published += len(rows)
-        return len(rows) + recovered
+        done = [(row.id, meta.partition, meta.offset)
+                for row, meta in zip(rows, results, strict=True)
+                if not isinstance(meta, BaseException)]
+        failed = [row.id for row, meta in zip(rows, results, strict=True)
+                  if isinstance(meta, BaseException)]
+        if done:  # what the broker acknowledged is published, whatever else failed
+            await asyncio.to_thread(self._mark_published, done)
+        for row, meta in zip(rows, results, strict=True):
+            if not isinstance(meta, BaseException):
+                metrics.EVENTS_PRODUCED.labels(row.topic).inc()
+        self.published += len(done)
+        if failed:
+            await asyncio.to_thread(self._release, failed, True)
+            error = next(m for m in results if isinstance(m, BaseException))
+            raise error
+        return len(done) + recovered
+
+    async def _require_topics(self, topics: set[str]) -> None:
+        # A metadata request for all topics creates nothing (one naming a topic may).
+        cluster = await self.producer.client.fetch_all_metadata()
+        missing = topics - set(cluster.topics())
+        if missing:
+            raise TopicsMissing(missing)
 
     def _claim(self) -> list:  # type: ignore[type-arg]
         t = self.table
         now = time.time()
         with self.engine.begin() as conn:
+            # SKIP LOCKED: two relays on PostgreSQL never claim the same row at once
+            # (SQLite serialises writers already and ignores it).
             candidates = select(t.c.id).where(
                 and_(
                     t.c.published_at.is_(None),
                     or_(t.c.lease_until.is_(None), t.c.lease_until < now),
                 )
-            ).order_by(t.c.id).limit(self.batch_size)
+            ).order_by(t.c.id).limit(self.batch_size).with_for_update(skip_locked=True)
             ids = [r[0] for r in conn.execute(candidates)]
             if not ids:
                 return []
@@ -282,7 +338,7 @@ class OutboxRelay:
             ))
             conn.execute(
                 update(t).where(t.c.id.in_(ids)).values(
-                    lease_owner=self.owner, lease_until=now + LEASE_SECONDS
+                    lease_owner=self.owner, lease_until=now + self.lease_seconds
                 )
             )
             return rows
@@ -318,11 +374,16 @@ class OutboxRelay:
                 starts[(topic, partition)] = (last + 1) if last is not None else 0
         return starts
 
-    def _release(self, ids: list[int]) -> None:
+    def _release(self, ids: list[int], maybe_sent: bool) -> None:
+        """Give claimed rows back. Rows that may have reached the broker keep their owner,
+        so whoever claims them next looks for them on the topic first."""
+        values: dict[str, object] = {"lease_until": None}
+        if not maybe_sent:
+            values["lease_owner"] = None
         with contextlib.suppress(Exception), self.engine.begin() as conn:
             conn.execute(update(self.table).where(
                 self.table.c.id.in_(ids), self.table.c.lease_owner == self.owner,
-                self.table.c.published_at.is_(None)).values(lease_until=None))
+                self.table.c.published_at.is_(None)).values(**values))
 
     def _mark_published(self, done: Iterable[tuple[int, int, int]]) -> None:
         now = time.time()
@@ -330,25 +391,37 @@ class OutboxRelay:
         with self.engine.begin() as conn:
             conn.execute(
                 update(t).where(t.c.id == bindparam("rid")).values(
-                    published_at=now, partition=bindparam("p"), offset=bindparam("o"), lease_until=None
-                ),
+                    published_at=now, partition=bindparam("p"), offset=bindparam("o"),
+                    lease_until=None),
                 [{"rid": i, "p": p, "o": o} for i, p, o in done],
             )
 
 
-async def drain_outbox(engine: Engine, table: Table, bootstrap_servers: str, client_id: str) -> int:
-    """Publish every unpublished row now (operator commands: replay, recompute)."""
+async def drain_outbox(engine: Engine, table: Table, bootstrap_servers: str, client_id: str,
+                       timeout: float | None = None) -> int:
+    """Publish every unpublished row now (operator commands: replay, recompute); waits for
+    rows a running service's relay holds. Returns how many rows this call published."""
     from clearway.common.kafka import make_producer
 
     producer = make_producer(bootstrap_servers, client_id)
     await producer.start()
+    deadline = None if timeout is None else time.monotonic() + timeout
     try:
         relay = OutboxRelay(engine, table, producer, bootstrap_servers=bootstrap_servers)
-        while True:
-            if await relay.publish_once():
+        delay = 0.2
+        while deadline is None or time.monotonic() < deadline:
+            try:
+                if await relay.publish_once():
+                    delay = 0.2
+                    continue
+            except Exception as exc:
+                log.warning("could not publish; retrying", extra={"error": type(exc).__name__})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
                 continue
-            if outbox_depth(engine, table)[0] == 0:
+            if (await asyncio.to_thread(outbox_depth, engine, table))[0] == 0:
                 return relay.published
-            await asyncio.sleep(0.2)  # rows leased by a running service's relay
+            await asyncio.sleep(0.2)
+        raise TimeoutError("rows still unpublished when the time ran out")
     finally:
         await producer.stop()

@@ -6,6 +6,7 @@ keeps accepting) while the broker is away."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -75,7 +76,8 @@ class Runtime:
         self.connected = True
         if self.outbox is not None:
             self.relay = OutboxRelay(self.engine, self.outbox, producer,
-                                     bootstrap_servers=self.settings.kafka_bootstrap_servers)
+                                     bootstrap_servers=self.settings.kafka_bootstrap_servers,
+                                     lease_seconds=self.settings.outbox_lease_seconds)
             self.workers.spawn(f"{name}-relay", self.relay.run())
         if self.consumes and self.handler is not None:
             await self._start_consumer()
@@ -95,7 +97,19 @@ class Runtime:
                 max_records=self.settings.batch_max_records,
             )
             try:
-                await consumer.start()
+                # Joining a group can take seconds: a stop must not wait for it.
+                joining = asyncio.ensure_future(consumer.start())
+                stop = asyncio.ensure_future(self._stop_event.wait())
+                await asyncio.wait({joining, stop}, return_when=asyncio.FIRST_COMPLETED)
+                if not joining.done():
+                    joining.cancel()
+                    with contextlib.suppress(BaseException):
+                        await joining
+                    with contextlib.suppress(Exception):
+                        await consumer.consumer.stop()  # the aiokafka consumer, half-joined
+                    return
+                stop.cancel()
+                joining.result()
             except Exception as exc:
                 log.warning("consumer could not start; retrying",
                             extra={"error": type(exc).__name__})
@@ -110,7 +124,7 @@ class Runtime:
         """Back off, but wake at once on shutdown."""
         try:
             await asyncio.wait_for(self._stop_event.wait(), seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     async def _stop(self) -> None:
@@ -153,6 +167,8 @@ class Runtime:
         ok = bool(self.connected and store_ok and topics_ok)
         if self.relay is not None:
             checks["relay"] = self.relay.healthy
+            if self.relay.missing_topics:
+                checks["relay_missing_topics"] = self.relay.missing_topics
             ok = ok and self.relay.healthy
         if self.consumes:
             assigned = self.consumer.assignment() if self.consumer else set()

@@ -35,6 +35,10 @@ class ServiceSettings(BaseSettings):
     consumer_group: str | None = None
     session_timeout_ms: int = 6000
     batch_max_records: int = 2000
+    outbox_lease_seconds: float = Field(
+        default=15.0, gt=0,
+        description="how long a relay holds the outbox rows it claimed; rows a killed "
+        "process held are published by another (or the restarted) one after this")
     log_level: str = "INFO"
 
     def sqlalchemy_url(self) -> str:

@@ -24,6 +24,7 @@ from clearway.common.auth import KeyStore, Principal
 from clearway.common.db import make_engine
 from clearway.common.events import RecordEvent
 from clearway.common.http import create_app
+from clearway.common.runtime import Runtime
 from clearway.common.topics import RECORDS
 from clearway.ingest import metrics
 from clearway.ingest.domain.csv_rows import (
@@ -41,7 +42,6 @@ from clearway.ingest.domain.validation import (
     parse_event,
 )
 from clearway.ingest.examples import CSV_EXAMPLE, DISPOSITION_EXAMPLE, EXAMPLES, NDJSON_EXAMPLE
-from clearway.ingest.relay import IngestRuntime
 from clearway.ingest.schemas import Accepted, BulkReport, Standing, error_responses
 from clearway.ingest.settings import IngestSettings
 from clearway.ingest.store import IngestStore, Outcome, api_keys, outbox
@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 NDJSON = "application/x-ndjson"
 CSV_TYPES = ("text/csv", "text/plain", "application/csv", "application/octet-stream")
-SECURITY = [{"apiKey": []}]
+SECURITY: list[dict[str, list[str]]] = [{"apiKey": []}]
 _EVENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 FORBIDDEN_COURT: FieldError = {"field": "court", "type": "forbidden",
@@ -184,7 +184,7 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
     keys = KeyStore(engine, api_keys)
     if settings.bootstrap_api_key:
         keys.ensure(settings.bootstrap_api_key)
-    runtime = IngestRuntime(settings, engine, outbox, lease_seconds=settings.outbox_lease_seconds)
+    runtime = Runtime(settings, engine, outbox=outbox)
 
     app = create_app(
         title="Clearway ingest",
@@ -198,15 +198,6 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
     app.state.runtime = runtime
     app.state.settings = settings
     app.add_middleware(BodyLimit, settings=settings)
-
-    @app.middleware("http")
-    async def _fresh_outbox_gauges(request: Request, call_next):  # type: ignore[no-untyped-def]
-        if request.url.path == "/metrics":
-            try:
-                await asyncio.to_thread(runtime.refresh_outbox_gauges)
-            except Exception as exc:  # the store is away: serve the last values
-                log.warning("outbox gauges not refreshed", extra={"error": type(exc).__name__})
-        return await call_next(request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -227,7 +218,7 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
             scopes = getattr(dependant.call, "scopes", None)
             if scopes:
                 try:
-                    authorize(request, scopes)
+                    await asyncio.to_thread(authorize, request, scopes)
                 except HTTPException as denied:
                     return await _http_error(request, denied)
         errors = list(exc.errors())

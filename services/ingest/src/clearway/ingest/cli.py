@@ -45,9 +45,8 @@ def replay(
 ) -> None:
     """Republish every accepted event to court.records.v1 (rebuild a broker that lost its
     data). Consumers dedupe on event id, so replaying is safe."""
-    from clearway.common.outbox import republish_all
+    from clearway.common.outbox import drain_outbox, republish_all
     from clearway.common.topics import RECORDS, provision_topics
-    from clearway.ingest.relay import drain_outbox
     from clearway.ingest.store import IngestStore, outbox
 
     settings = IngestSettings()

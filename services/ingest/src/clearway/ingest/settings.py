@@ -23,8 +23,3 @@ class IngestSettings(ServiceSettings):
                                 description="limit of one NDJSON line (the stream is unlimited)")
     ndjson_chunk: int = Field(default=500, ge=1,
                               description="NDJSON events committed per transaction")
-    outbox_lease_seconds: float = Field(
-        default=30.0, gt=0,
-        description="how long a relay holds the outbox rows it claimed; rows a killed "
-        "process held are published by another (or the restarted) one after this",
-    )

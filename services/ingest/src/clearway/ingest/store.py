@@ -46,11 +46,14 @@ records = Table(
 )
 
 
+Status = Literal["accepted", "duplicate", "conflict"]
+
+
 @dataclass(frozen=True)
 class Outcome:
     event_id: str
     court: str
-    status: Literal["accepted", "duplicate", "conflict"]
+    status: Status
     accepted_at: str
 
     def answer(self) -> dict[str, str]:
@@ -118,6 +121,7 @@ class IngestStore:
             outcomes: list[Outcome] = []
             fresh: list[tuple[RecordEvent, OutboxMessage, str]] = []
             seen: dict[tuple[str, str], str] = {}
+            status: Status
             for event, message in zip(events, messages, strict=True):
                 key = (event.court, event.event_id)
                 digest = _digest(message.value)

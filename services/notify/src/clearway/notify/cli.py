@@ -1,6 +1,8 @@
 """`clearway-notify`: serve, keys, resend, replan, deliveries, status."""
 from __future__ import annotations
 
+import logging
+
 import typer
 
 from clearway.common.auth import KeyStore
@@ -35,6 +37,10 @@ def serve() -> None:
 
     settings = NotifySettings()
     configure_logging("notify", settings.log_level)
+    # fontTools logs each letter's glyph list (the characters of a name and address) at
+    # INFO; httpx logs every request URL. Neither belongs in the service log.
+    for noisy in ("fontTools", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     serve_http(build_app(settings), settings.http_host, settings.http_port, settings.log_level)
 
 
