@@ -4,17 +4,18 @@ Each phase gets a fresh embedded broker and fresh stores, so one phase's data ne
 flatters or slows another. Prints a table and writes the same figures to
 bench/results/<date>.json. See bench/README.md for what each number means.
 """
+
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import itertools
 import json
 import os
 import platform
 import shutil
-import statistics
 import sys
 import tempfile
 import threading
@@ -84,8 +85,9 @@ def pct(values: list[float], q: float) -> float:
 
 # -- phase 1: the raw broker ---------------------------------------------------------------
 async def _produce_records(bootstrap: str, topic: str, path: Path) -> tuple[int, float]:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
-                                max_batch_size=128 * 1024)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=128 * 1024
+    )
     await producer.start()
     started = time.perf_counter()
     sent = 0
@@ -94,8 +96,9 @@ async def _produce_records(bootstrap: str, topic: str, path: Path) -> tuple[int,
         for line in lines(path):
             event = RecordEvent.model_validate_json(line)
             value, headers = encode(event, source="bench", ce_id=f"{event.court}/{event.event_id}")
-            pending.append(await producer.send(topic, value, key=event.subject_id.encode(),
-                                               headers=headers))
+            pending.append(
+                await producer.send(topic, value, key=event.subject_id.encode(), headers=headers)
+            )
             sent += 1
             if len(pending) >= 5000:
                 await asyncio.gather(*pending)
@@ -123,8 +126,9 @@ async def raw_baseline(bootstrap: str, path: Path, total: int) -> dict[str, floa
     admin.create_topics([NewTopic(t, 12, 1) for t in topics])
     admin.close()
     records = await _serialized(path)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
-                                max_batch_size=128 * 1024)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=128 * 1024
+    )
     await producer.start()
     started = time.perf_counter()
     pending = [await producer.send(topics[0], v, key=k, headers=h) for k, v, h in records]
@@ -133,13 +137,20 @@ async def raw_baseline(bootstrap: str, path: Path, total: int) -> dict[str, floa
     await producer.stop()
 
     async def consume(group: str, forward_to: str | None) -> float:
-        consumer = AIOKafkaConsumer(topics[0], bootstrap_servers=bootstrap, group_id=group,
-                                    auto_offset_reset="earliest", enable_auto_commit=False,
-                                    session_timeout_ms=6000, heartbeat_interval_ms=2000,
-                                    fetch_max_bytes=16 * 1024 * 1024,
-                                    max_partition_fetch_bytes=4 * 1024 * 1024)
-        out = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
-                               max_batch_size=128 * 1024)
+        consumer = AIOKafkaConsumer(
+            topics[0],
+            bootstrap_servers=bootstrap,
+            group_id=group,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            session_timeout_ms=6000,
+            heartbeat_interval_ms=2000,
+            fetch_max_bytes=16 * 1024 * 1024,
+            max_partition_fetch_bytes=4 * 1024 * 1024,
+        )
+        out = AIOKafkaProducer(
+            bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=128 * 1024
+        )
         await consumer.start()
         await out.start()
         seen, first = 0, None
@@ -153,8 +164,11 @@ async def raw_baseline(bootstrap: str, path: Path, total: int) -> dict[str, floa
                     for r in recs:
                         orjson.loads(r.value)
                         if forward_to:
-                            futures.append(await out.send(forward_to, r.value, key=r.key,
-                                                          headers=list(r.headers)))
+                            futures.append(
+                                await out.send(
+                                    forward_to, r.value, key=r.key, headers=list(r.headers)
+                                )
+                            )
                     seen += len(recs)
                 await asyncio.gather(*futures)
                 if batch:
@@ -166,25 +180,34 @@ async def raw_baseline(bootstrap: str, path: Path, total: int) -> dict[str, floa
 
     consume_s = await consume(f"bench-raw-{uuid.uuid4().hex[:6]}", None)
     relay_s = await consume(f"bench-raw-cp-{uuid.uuid4().hex[:6]}", topics[1])
-    return {"records": total, "produce_msgs_per_s": total / produce_s,
-            "consume_msgs_per_s": total / consume_s,
-            "consume_produce_msgs_per_s": total / relay_s}
+    return {
+        "records": total,
+        "produce_msgs_per_s": total / produce_s,
+        "consume_msgs_per_s": total / consume_s,
+        "consume_produce_msgs_per_s": total / relay_s,
+    }
 
 
 # -- phase 2: ingest -----------------------------------------------------------------------
 def _ingest_process(workdir: Path, bootstrap: str, key: str) -> ServiceProcess:
     port = free_port()
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-           "CLEARWAY_INGEST_DATA_DIR": str(workdir), "CLEARWAY_INGEST_HTTP_PORT": str(port),
-           "CLEARWAY_BOOTSTRAP_API_KEY": key, "CLEARWAY_INGEST_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "CLEARWAY_INGEST_DATA_DIR": str(workdir),
+        "CLEARWAY_INGEST_HTTP_PORT": str(port),
+        "CLEARWAY_BOOTSTRAP_API_KEY": key,
+        "CLEARWAY_INGEST_LOG_LEVEL": "WARNING",
+    }
     proc = ServiceProcess("ingest", port, env, workdir / "ingest.log")
     proc.start()
     proc.wait_ready(60)
     return proc
 
 
-def post_all(url: str, key: str, slices: list[list[list[bytes]]], ndjson: bool
-             ) -> tuple[int, float, list[float], float]:
+def post_all(
+    url: str, key: str, slices: list[list[list[bytes]]], ndjson: bool
+) -> tuple[int, float, list[float], float]:
     """Each client posts its slice of request bodies; returns accepted, seconds, latencies
     and the time of the first answer."""
     latencies: list[float] = []
@@ -218,8 +241,9 @@ def post_all(url: str, key: str, slices: list[list[list[bytes]]], ndjson: bool
     return accepted, time.perf_counter() - started, latencies, first_answer[0]
 
 
-def split(path: Path, clients: int, per_request: int, limit: int | None = None
-          ) -> list[list[list[bytes]]]:
+def split(
+    path: Path, clients: int, per_request: int, limit: int | None = None
+) -> list[list[list[bytes]]]:
     bodies = list(chunks(path, per_request))
     if limit is not None:
         bodies = bodies[: max(1, limit // per_request)]
@@ -240,21 +264,31 @@ def ingest_phase(workdir: Path, path: Path, cases: int) -> dict[str, Any]:
                 try:
                     per_request = BATCH if mode == "json" else 5000
                     accepted, seconds, latencies, _ = post_all(
-                        proc.url, key, split(path, clients, per_request, limit), mode == "ndjson")
+                        proc.url, key, split(path, clients, per_request, limit), mode == "ndjson"
+                    )
                 finally:
                     proc.terminate()
             out[f"{mode}_{clients}_clients"] = {
-                "records": accepted, "records_per_s": accepted / seconds,
+                "records": accepted,
+                "records_per_s": accepted / seconds,
                 "request_records": per_request,
-                "p50_ms": pct(latencies, 0.5) * 1000, "p99_ms": pct(latencies, 0.99) * 1000}
+                "p50_ms": pct(latencies, 0.5) * 1000,
+                "p99_ms": pct(latencies, 0.99) * 1000,
+            }
     return out
 
 
 # -- phase 3: eligibility from a preloaded topic -------------------------------------------
-async def count_until_quiet(bootstrap: str, topic: str, quiet: float, started: float,
-                            expect_more_than: int = 0) -> tuple[int, float, float]:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None,
-                                auto_offset_reset="earliest")
+async def count_until_quiet(
+    bootstrap: str, topic: str, quiet: float, started: float, expect_more_than: int = 0
+) -> tuple[int, float, float]:
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=50,
+    )
     await consumer.start()
     seen, first, last = 0, None, time.perf_counter()
     try:
@@ -266,9 +300,7 @@ async def count_until_quiet(bootstrap: str, topic: str, quiet: float, started: f
             if batch:
                 first = first or now
                 last = now
-            elif seen > expect_more_than and now - last > quiet:
-                break
-            elif now - started > 1800:
+            elif seen > expect_more_than and now - last > quiet or now - started > 1800:
                 break
     finally:
         await consumer.stop()
@@ -287,24 +319,35 @@ def eligibility_phase(workdir: Path, path: Path, workers: int, db: str) -> dict[
         started = time.perf_counter()
         for i in range(workers):
             port = free_port()
-            env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-                   "CLEARWAY_ELIGIBILITY_DATA_DIR": str(run_dir),
-                   "CLEARWAY_ELIGIBILITY_HTTP_PORT": str(port),
-                   "CLEARWAY_ELIGIBILITY_LOG_LEVEL": "WARNING",
-                   "CLEARWAY_ELIGIBILITY_DATABASE_URL": database_url}
+            env = {
+                **os.environ,
+                "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+                "CLEARWAY_ELIGIBILITY_DATA_DIR": str(run_dir),
+                "CLEARWAY_ELIGIBILITY_HTTP_PORT": str(port),
+                "CLEARWAY_ELIGIBILITY_LOG_LEVEL": "WARNING",
+                "CLEARWAY_ELIGIBILITY_DATABASE_URL": database_url,
+            }
             proc = ServiceProcess("eligibility", port, env, run_dir / f"eligibility-{i}.log")
             proc.start()
             procs.append(proc)
         try:
             decisions, first_s, last_s = asyncio.run(
-                count_until_quiet(bootstrap, DECISIONS, 6.0, started))
+                count_until_quiet(bootstrap, DECISIONS, 6.0, started)
+            )
         finally:
             for proc in procs:
                 proc.terminate()
     busy = max(last_s - first_s, 1e-9)
-    return {"workers": workers, "db": db, "records": records, "decisions": decisions,
-            "startup_s": first_s, "busy_s": busy, "records_per_s": records / busy,
-            "decisions_per_s": decisions / busy}
+    return {
+        "workers": workers,
+        "db": db,
+        "records": records,
+        "decisions": decisions,
+        "startup_s": first_s,
+        "busy_s": busy,
+        "records_per_s": records / busy,
+        "decisions_per_s": decisions / busy,
+    }
 
 
 def _database(db: str, run_dir: Path, name: str) -> str:
@@ -312,7 +355,9 @@ def _database(db: str, run_dir: Path, name: str) -> str:
         return f"sqlite:///{run_dir / (name + '.db')}"
     import psycopg
 
-    admin = os.environ.get("CLEARWAY_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+    admin = os.environ.get(
+        "CLEARWAY_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
     dbname = f"cw_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{dbname}"')
@@ -324,6 +369,7 @@ class RssSampler:
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
         self.peak: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -334,13 +380,19 @@ class RssSampler:
                     if proc.process is None:
                         continue
                     with contextlib.suppress(psutil.Error):
-                        rss = psutil.Process(proc.process.pid).memory_info().rss / 2**20
+                        process = psutil.Process(proc.process.pid)
+                        rss = process.memory_info().rss / 2**20
                         label = f"{name}-{i}"
                         self.peak[label] = max(self.peak.get(label, 0.0), rss)
+                        times = process.cpu_times()
+                        self.cpu[label] = times.user + times.system
             if self.stack.broker and self.stack.broker.process:
                 with contextlib.suppress(psutil.Error):
-                    rss = psutil.Process(self.stack.broker.process.pid).memory_info().rss / 2**20
+                    process = psutil.Process(self.stack.broker.process.pid)
+                    rss = process.memory_info().rss / 2**20
                     self.peak["broker"] = max(self.peak.get("broker", 0.0), rss)
+                    times = process.cpu_times()
+                    self.cpu["broker"] = times.user + times.system
             time.sleep(0.5)
 
     def __enter__(self) -> RssSampler:
@@ -352,10 +404,19 @@ class RssSampler:
         self._thread.join()
 
 
-async def _watch_latency(bootstrap: str, sent_at: dict[tuple[str, str], float],
-                         arrived: dict[tuple[str, str], float], stop: asyncio.Event) -> None:
-    consumer = AIOKafkaConsumer(DECISIONS, bootstrap_servers=bootstrap, group_id=None,
-                                auto_offset_reset="latest")
+async def _watch_latency(
+    bootstrap: str,
+    sent_at: dict[tuple[str, str], float],
+    arrived: dict[tuple[str, str], float],
+    stop: asyncio.Event,
+) -> None:
+    consumer = AIOKafkaConsumer(
+        DECISIONS,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        auto_offset_reset="latest",
+        fetch_max_wait_ms=20,
+    )
     await consumer.start()
     try:
         while not stop.is_set():
@@ -377,8 +438,12 @@ def steady_latency(stack: Stack, path: Path, rate: float, seconds: float) -> dic
     arrived: dict[tuple[str, str], float] = {}
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
-    watcher = threading.Thread(target=lambda: loop.run_until_complete(
-        _watch_latency(stack.bootstrap_servers or "", sent_at, arrived, stop)), daemon=True)
+    watcher = threading.Thread(
+        target=lambda: loop.run_until_complete(
+            _watch_latency(stack.bootstrap_servers or "", sent_at, arrived, stop)
+        ),
+        daemon=True,
+    )
     watcher.start()
     time.sleep(3)  # the watcher joins at the end of the topic
     tick = 0.05
@@ -388,11 +453,14 @@ def steady_latency(stack: Stack, path: Path, rate: float, seconds: float) -> dic
     with httpx.Client(base_url=stack.url("ingest"), headers=stack.headers(), timeout=30) as http:
         next_at = time.perf_counter()
         while time.perf_counter() < deadline:
-            body = [line for _, line in zip(range(per_tick), source)]
+            body = list(itertools.islice(source, per_tick))
             if not body:
                 break
-            answer = http.post("/v1/records:batch", content=b"[" + b",".join(body) + b"]",
-                               headers={"Content-Type": "application/json"})
+            answer = http.post(
+                "/v1/records:batch",
+                content=b"[" + b",".join(body) + b"]",
+                headers={"Content-Type": "application/json"},
+            )
             done = time.perf_counter()
             answer.raise_for_status()
             for line in body:
@@ -405,32 +473,52 @@ def steady_latency(stack: Stack, path: Path, rate: float, seconds: float) -> dic
     loop.call_soon_threadsafe(stop.set)
     watcher.join(10)
     latencies = [arrived[k] - t for k, t in sent_at.items() if k in arrived]
-    return {"rate_records_per_s": per_tick / tick, "measured": len(latencies),
-            "p50_ms": pct(latencies, 0.5) * 1000, "p99_ms": pct(latencies, 0.99) * 1000}
+    return {
+        "rate_records_per_s": per_tick / tick,
+        "measured": len(latencies),
+        "p50_ms": pct(latencies, 0.5) * 1000,
+        "p99_ms": pct(latencies, 0.99) * 1000,
+    }
 
 
-def end_to_end_phase(workdir: Path, path: Path, latency_path: Path, total: int
-                     ) -> dict[str, Any]:
+def end_to_end_phase(workdir: Path, path: Path, latency_path: Path, total: int) -> dict[str, Any]:
     run_dir = workdir / "e2e"
-    # Filing and notify run at a lower CPU priority: on two cores the decision path comes first.
-    stack = Stack(run_dir, nice={"filing": 10, "notify": 10},
-                  extra_env={f"CLEARWAY_{n}_LOG_LEVEL": "WARNING"
-                             for n in ("INGEST", "ELIGIBILITY", "FILING", "NOTIFY")})
+    # Filing and notify run at the lowest CPU priority: on two cores the decision path comes
+    # first, and they catch up when it is idle.
+    stack = Stack(
+        run_dir,
+        nice={"filing": 19, "notify": 19},
+        extra_env={
+            f"CLEARWAY_{n}_LOG_LEVEL": "WARNING"
+            for n in ("INGEST", "ELIGIBILITY", "FILING", "NOTIFY")
+        },
+    )
     try:
         stack.start()
         with RssSampler(stack) as rss:
             started = time.perf_counter()
+            cpu_before = dict(rss.cpu)
             accepted, post_s, _, first_answer = post_all(
-                stack.url("ingest"), stack.api_key, split(path, 4, BATCH), ndjson=False)
-            decisions, _, last_s = asyncio.run(count_until_quiet(
-                stack.bootstrap_servers or "", DECISIONS, 8.0, started))
+                stack.url("ingest"), stack.api_key, split(path, 4, BATCH), ndjson=False
+            )
+            decisions, _, last_s = asyncio.run(
+                count_until_quiet(stack.bootstrap_servers or "", DECISIONS, 8.0, started)
+            )
+            time.sleep(1)
+            cpu_used = {k: round(v - cpu_before.get(k, 0.0), 1) for k, v in rss.cpu.items()}
             first_to_last = started + last_s - min(first_answer, started + last_s)
             max_rate = accepted / max(first_to_last, 1e-9)
             latency = steady_latency(stack, latency_path, max_rate / 2, 20.0)
-        return {"records": accepted, "decisions": decisions, "ingest_s": post_s,
-                "first_accepted_to_last_decision_s": first_to_last,
-                "records_per_s": max_rate, "steady_latency": latency,
-                "peak_rss_mb": {k: round(v, 1) for k, v in sorted(rss.peak.items())}}
+        return {
+            "records": accepted,
+            "decisions": decisions,
+            "ingest_s": post_s,
+            "first_accepted_to_last_decision_s": first_to_last,
+            "records_per_s": max_rate,
+            "steady_latency": latency,
+            "cpu_seconds_during_load": dict(sorted(cpu_used.items())),
+            "peak_rss_mb": {k: round(v, 1) for k, v in sorted(rss.peak.items())},
+        }
     finally:
         stack.stop()
 
@@ -449,8 +537,13 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
     size = results["cases"]
     if e2e:
         scaled = e2e["first_accepted_to_last_decision_s"] * 125_000 / size
-        out.append(("125k cases ingest->last decision <= 60 s",
-                    f"{scaled:.1f} s (scaled from {size:,})", scaled <= 60))
+        out.append(
+            (
+                "125k cases ingest->last decision <= 60 s",
+                f"{scaled:.1f} s (scaled from {size:,})",
+                scaled <= 60,
+            )
+        )
         p99 = e2e["steady_latency"]["p99_ms"]
         out.append(("p99 ingest->decision at half max <= 500 ms", f"{p99:.0f} ms", p99 <= 500))
     raw = results.get("raw", {}).get("consume_produce_msgs_per_s")
@@ -464,47 +557,83 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
         out.append(("eligibility x2 >= 1.6 x eligibility x1", f"{ratio:.2f}x", ratio >= 1.6))
     bulk = results.get("bulk")
     if bulk:
-        out.append(("bulk motion of 60,000 <= 60 s, <= 500 MB",
-                    f"{bulk['seconds']:.1f} s, {bulk['peak_rss_mb']:.0f} MB",
-                    bulk["seconds"] <= 60 and bulk["peak_rss_mb"] <= 500))
+        out.append(
+            (
+                "bulk motion of 60,000 <= 60 s, <= 500 MB",
+                f"{bulk['seconds']:.1f} s, {bulk['peak_rss_mb']:.0f} MB",
+                bulk["seconds"] <= 60 and bulk["peak_rss_mb"] <= 500,
+            )
+        )
     return out
 
 
 def print_table(results: dict[str, Any]) -> None:
     r = results
-    print(f"\nClearway benchmark, {r['date']}, {r['cases']:,} cases ({r['records']:,} record "
-          f"events), {r['machine']}")
+    print(
+        f"\nClearway benchmark, {r['date']}, {r['cases']:,} cases ({r['records']:,} record "
+        f"events), {r['machine']}"
+    )
     rows: list[tuple[str, str]] = []
     if "raw" in r:
         raw = r["raw"]
-        rows += [("raw broker: produce", f"{raw['produce_msgs_per_s']:,.0f} msg/s"),
-                 ("raw broker: consume (group)", f"{raw['consume_msgs_per_s']:,.0f} msg/s"),
-                 ("raw broker: consume+produce loop", f"{raw['consume_produce_msgs_per_s']:,.0f} msg/s")]
+        rows += [
+            ("raw broker: produce", f"{raw['produce_msgs_per_s']:,.0f} msg/s"),
+            ("raw broker: consume (group)", f"{raw['consume_msgs_per_s']:,.0f} msg/s"),
+            ("raw broker: consume+produce loop", f"{raw['consume_produce_msgs_per_s']:,.0f} msg/s"),
+        ]
     for name, v in r.get("ingest", {}).items():
-        rows.append((f"ingest {name.replace('_', ' ')}",
-                     f"{v['records_per_s']:,.0f} rec/s, p50 {v['p50_ms']:.0f} ms, "
-                     f"p99 {v['p99_ms']:.0f} ms ({v['request_records']}/request)"))
+        rows.append(
+            (
+                f"ingest {name.replace('_', ' ')}",
+                f"{v['records_per_s']:,.0f} rec/s, p50 {v['p50_ms']:.0f} ms, "
+                f"p99 {v['p99_ms']:.0f} ms ({v['request_records']}/request)",
+            )
+        )
     for key in ("eligibility_1", "eligibility_2"):
         if key in r:
             v = r[key]
             ratio = v["records_per_s"] / r["raw"]["consume_produce_msgs_per_s"] if "raw" in r else 0
-            rows.append((f"eligibility x{v['workers']} ({v['db']})",
-                         f"{v['records_per_s']:,.0f} rec/s, {v['decisions_per_s']:,.0f} "
-                         f"decisions/s ({ratio:.0%} of raw), startup {v['startup_s']:.1f} s"))
+            rows.append(
+                (
+                    f"eligibility x{v['workers']} ({v['db']})",
+                    f"{v['records_per_s']:,.0f} rec/s, {v['decisions_per_s']:,.0f} "
+                    f"decisions/s ({ratio:.0%} of raw), startup {v['startup_s']:.1f} s",
+                )
+            )
     if "end_to_end" in r:
         e = r["end_to_end"]
-        rows.append(("end to end: first 2xx -> last decision",
-                     f"{e['first_accepted_to_last_decision_s']:.1f} s "
-                     f"({e['records_per_s']:,.0f} rec/s, {e['decisions']:,} decisions)"))
+        rows.append(
+            (
+                "end to end: first 2xx -> last decision",
+                f"{e['first_accepted_to_last_decision_s']:.1f} s "
+                f"({e['records_per_s']:,.0f} rec/s, {e['decisions']:,} decisions)",
+            )
+        )
         s = e["steady_latency"]
-        rows.append(("steady half-max load: 2xx -> decision",
-                     f"p50 {s['p50_ms']:.0f} ms, p99 {s['p99_ms']:.0f} ms at "
-                     f"{s['rate_records_per_s']:,.0f} rec/s ({s['measured']} measured)"))
-        rows.append(("peak RSS (MB)", ", ".join(f"{k} {v:.0f}" for k, v in e["peak_rss_mb"].items())))
+        rows.append(
+            (
+                "steady half-max load: 2xx -> decision",
+                f"p50 {s['p50_ms']:.0f} ms, p99 {s['p99_ms']:.0f} ms at "
+                f"{s['rate_records_per_s']:,.0f} rec/s ({s['measured']} measured)",
+            )
+        )
+        rows.append(
+            ("peak RSS (MB)", ", ".join(f"{k} {v:.0f}" for k, v in e["peak_rss_mb"].items()))
+        )
+        rows.append(
+            (
+                "CPU seconds while loading",
+                ", ".join(f"{k} {v:.0f}" for k, v in e.get("cpu_seconds_during_load", {}).items()),
+            )
+        )
     if "bulk" in r:
         b = r["bulk"]
-        rows.append((f"bulk motion of {b['cases']:,} cases",
-                     f"{b['seconds']:.1f} s, peak RSS {b['peak_rss_mb']:.0f} MB, {b['pages']} pages"))
+        rows.append(
+            (
+                f"bulk motion of {b['cases']:,} cases",
+                f"{b['seconds']:.1f} s, peak RSS {b['peak_rss_mb']:.0f} MB, {b['pages']} pages",
+            )
+        )
     if "per_record_vs_125k" in r:
         rows.append(("per-record cost vs the last 125k run", f"{r['per_record_vs_125k']:.2f}x"))
     width = max(len(a) for a, _ in rows)
@@ -533,16 +662,22 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=125_000, help="cases (disposition events)")
     parser.add_argument("--phases", default="raw,ingest,eligibility,e2e,bulk")
     parser.add_argument("--bulk-cases", type=int, default=60_000)
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite",
-                        help="eligibility store for the worker-scaling phase")
+    parser.add_argument(
+        "--db",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="eligibility store for the worker-scaling phase",
+    )
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results")
     args = parser.parse_args()
     phases = set(args.phases.split(","))
     workdir = Path(tempfile.mkdtemp(prefix="clearway-bench-"))
     results: dict[str, Any] = {
-        "date": dt.datetime.now().isoformat(timespec="seconds"), "cases": args.size,
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "cases": args.size,
         "machine": f"{os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
-                   f"{platform.python_implementation()} {platform.python_version()}"}
+        f"{platform.python_implementation()} {platform.python_version()}",
+    }
     try:
         print(f"generating {args.size:,} cases ...", flush=True)
         path = workdir / "dataset.ndjson"
@@ -551,7 +686,8 @@ def main() -> int:
             print("phase 1: raw broker baseline ...", flush=True)
             with EmbeddedBroker(log_path=workdir / "raw-broker.log") as broker:
                 results["raw"] = asyncio.run(
-                    raw_baseline(broker.bootstrap_servers, path, results["records"]))
+                    raw_baseline(broker.bootstrap_servers, path, results["records"])
+                )
         if "ingest" in phases:
             print("phase 2: ingest ...", flush=True)
             results["ingest"] = ingest_phase(workdir, path, args.size)
@@ -559,13 +695,15 @@ def main() -> int:
             for workers in (1, 2):
                 print(f"phase 3: eligibility x{workers} ...", flush=True)
                 results[f"eligibility_{workers}"] = eligibility_phase(
-                    workdir, path, workers, args.db)
+                    workdir, path, workers, args.db
+                )
         if "e2e" in phases:
             print("phase 4: end to end ...", flush=True)
             latency_path = workdir / "latency.ndjson"
             write_dataset(max(5000, args.size // 10), latency_path, seed=99, prefix="L")
-            results["end_to_end"] = end_to_end_phase(workdir, path, latency_path,
-                                                     results["records"])
+            results["end_to_end"] = end_to_end_phase(
+                workdir, path, latency_path, results["records"]
+            )
         if "bulk" in phases:
             print(f"phase 5: bulk motion of {args.bulk_cases:,} ...", flush=True)
             results["bulk"] = bulk_phase(workdir, args.bulk_cases)

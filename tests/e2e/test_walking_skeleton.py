@@ -1,4 +1,5 @@
 """The four services as processes over the broker: one disposition goes all the way."""
+
 from __future__ import annotations
 
 import email
@@ -26,15 +27,27 @@ def disposition(subject_id: str, case_number: str, email_address: str) -> dict[s
         "court": "CA-SF",
         "occurred_at": "2024-01-15T10:00:00-08:00",
         "subject": {
-            "subject_id": subject_id, "first_name": "Rosa", "last_name": "Quintero",
+            "subject_id": subject_id,
+            "first_name": "Rosa",
+            "last_name": "Quintero",
             "date_of_birth": "1975-06-02",
             "contact": {"email": email_address, "language": "es"},
         },
-        "case": {"case_number": case_number, "counts": [{
-            "count": 1, "statute": "11359(B) HS", "description": "POSSESS MARIJUANA FOR SALE",
-            "level": "felony", "offense_date": "2009-04-01", "disposition": "convicted",
-            "disposition_date": "2010-02-01", "sentence": {"kind": "jail", "end_date": "2010-08-01"},
-        }]},
+        "case": {
+            "case_number": case_number,
+            "counts": [
+                {
+                    "count": 1,
+                    "statute": "11359(B) HS",
+                    "description": "POSSESS MARIJUANA FOR SALE",
+                    "level": "felony",
+                    "offense_date": "2009-04-01",
+                    "disposition": "convicted",
+                    "disposition_date": "2010-02-01",
+                    "sentence": {"kind": "jail", "end_date": "2010-08-01"},
+                }
+            ],
+        },
     }
 
 
@@ -59,9 +72,15 @@ def wait_until(fn, timeout: float = 60.0):  # type: ignore[no-untyped-def]
 
 def motion_pdf_text(stack: Stack, subject_id: str) -> tuple[list[dict[str, object]], str]:
     with httpx.Client(base_url=stack.url("filing"), headers=stack.headers()) as client:
-        motions = wait_until(lambda: [
-            m for m in client.get("/v1/courts/CA-SF/motions", params={"limit": 1000}).json()["motions"]
-            if m["subject_id"] == subject_id and m["status"] == "ready"])
+        motions = wait_until(
+            lambda: [
+                m
+                for m in client.get("/v1/courts/CA-SF/motions", params={"limit": 1000}).json()[
+                    "motions"
+                ]
+                if m["subject_id"] == subject_id and m["status"] == "ready"
+            ]
+        )
         pdf = client.get(f"/v1/motions/{motions[0]['motion_id']}/pdf")
         assert pdf.status_code == 200
         assert pdf.headers["content-type"] == "application/pdf"
@@ -76,15 +95,24 @@ def test_one_disposition_flows_to_a_decision_a_motion_pdf_and_an_email(stack: St
     event = disposition(subject_id, case_number, address)
     reader = TopicReader(stack.bootstrap_servers or "", RECORDS, DECISIONS)
     try:
-        answer = httpx.post(f"{stack.url('ingest')}/v1/records", json=event, headers=stack.headers())
+        answer = httpx.post(
+            f"{stack.url('ingest')}/v1/records", json=event, headers=stack.headers()
+        )
         assert answer.status_code == 202, answer.text
 
-        reader.wait_for(lambda r: any(v["event_id"] == event["event_id"] for v in r.values(RECORDS)))
-        record = next(m for m in reader.messages if m.topic == RECORDS
-                      and b'"' + str(event["event_id"]).encode() + b'"' in m.value)
+        reader.wait_for(
+            lambda r: any(v["event_id"] == event["event_id"] for v in r.values(RECORDS))
+        )
+        record = next(
+            m
+            for m in reader.messages
+            if m.topic == RECORDS and b'"' + str(event["event_id"]).encode() + b'"' in m.value
+        )
         assert record.key == subject_id.encode()
         headers = dict(record.headers)
-        assert headers["ce_specversion"] == b"1.0" and headers["content-type"] == b"application/json"
+        assert (
+            headers["ce_specversion"] == b"1.0" and headers["content-type"] == b"application/json"
+        )
 
         reader.wait_for(lambda r: any(d["subject_id"] == subject_id for d in r.values(DECISIONS)))
         (decision,) = [d for d in reader.values(DECISIONS) if d["subject_id"] == subject_id]
@@ -120,12 +148,17 @@ def test_the_same_event_sent_twice_yields_one_decision_one_motion_one_email(stac
     reader = TopicReader(stack.bootstrap_servers or "", RECORDS, DECISIONS, MOTIONS, DELIVERIES)
     try:
         reader.wait_for(
-            lambda r: any(d["subject_id"] == subject_id and d["status"] == "sent"
-                          for d in r.values(DELIVERIES)), settle=3.0)
+            lambda r: any(
+                d["subject_id"] == subject_id and d["status"] == "sent"
+                for d in r.values(DELIVERIES)
+            ),
+            settle=3.0,
+        )
         records = [v for v in reader.values(RECORDS) if v["subject"]["subject_id"] == subject_id]
         decisions = [d for d in reader.values(DECISIONS) if d["subject_id"] == subject_id]
-        motions = {m["motion_id"] for m in reader.values(MOTIONS)
-                   if m.get("subject_id") == subject_id}
+        motions = {
+            m["motion_id"] for m in reader.values(MOTIONS) if m.get("subject_id") == subject_id
+        }
     finally:
         reader.close()
     assert len(records) == 1

@@ -14,7 +14,7 @@ from clearway.eligibility.api import build_app
 from clearway.eligibility.settings import EligibilitySettings
 
 ADMIN = "cw_testadmin_0123456789abcdefghij"
-NOW = dt.datetime.now(dt.timezone.utc)
+NOW = dt.datetime.now(dt.UTC)
 
 
 def event(event_id: str, court: str, statute: str, when: str, level: str = "felony",

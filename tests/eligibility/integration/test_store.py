@@ -9,7 +9,7 @@ from clearway.common.db import make_engine
 from clearway.common.events import RecordEvent
 from clearway.eligibility.store import EligibilityStore, outbox
 
-NOW = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)
 
 
 def disposition(event_id: str, statute: str, disposition_date: str, level: str = "felony",

@@ -1,5 +1,5 @@
-"""The shared outbox relay, on ingest's store, over SQLite and PostgreSQL, with a stand-in producer: it waits for
-missing topics instead of creating them, marks what it sent, skips rows another relay is
+"""The shared outbox relay on ingest's store (SQLite and PostgreSQL), with a stand-in
+producer: it waits for missing topics instead of creating them, marks what it sent, skips rows another relay is
 claiming, and takes over a dead relay's rows when their lease runs out."""
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from sqlalchemy import select, text
 
 from clearway.common.db import make_engine
 from clearway.common.events import RecordEvent
-from clearway.common.topics import RECORDS
 from clearway.common.outbox import OutboxRelay, TopicsMissing
+from clearway.common.topics import RECORDS
 from clearway.ingest.store import IngestStore, outbox
 from tests.ingest.builders import person
 

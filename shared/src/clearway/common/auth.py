@@ -1,6 +1,7 @@
 """API keys: `Authorization: Bearer cw_<key_id>_<secret>`. Only a SHA-256 of the secret is
 stored (secrets are 256-bit random, so a fast hash is enough; no password stretching
 needed). Each key has scopes and the court codes it may act for (`*` = every court)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -94,28 +95,43 @@ class KeyStore:
         except Exception:  # another process inserted it first
             pass
 
-    def _insert(self, key_id: str, secret: str, name: str, scopes: list[str], courts: list[str]) -> None:
+    def _insert(
+        self, key_id: str, secret: str, name: str, scopes: list[str], courts: list[str]
+    ) -> None:
         with self.engine.begin() as conn:
-            conn.execute(self.table.insert().values(
-                key_id=key_id, secret_sha256=_digest(secret), name=name,
-                scopes=" ".join(sorted(set(scopes))), courts=" ".join(sorted(set(courts))),
-                created_at=time.time(),
-            ))
+            conn.execute(
+                self.table.insert().values(
+                    key_id=key_id,
+                    secret_sha256=_digest(secret),
+                    name=name,
+                    scopes=" ".join(sorted(set(scopes))),
+                    courts=" ".join(sorted(set(courts))),
+                    created_at=time.time(),
+                )
+            )
 
     def revoke(self, key_id: str) -> bool:
         with self.engine.begin() as conn:
-            return conn.execute(
-                update(self.table).where(self.table.c.key_id == key_id,
-                                         self.table.c.revoked_at.is_(None))
-                .values(revoked_at=time.time())
-            ).rowcount == 1
+            return (
+                conn.execute(
+                    update(self.table)
+                    .where(self.table.c.key_id == key_id, self.table.c.revoked_at.is_(None))
+                    .values(revoked_at=time.time())
+                ).rowcount
+                == 1
+            )
 
     def list(self) -> list[dict[str, object]]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(self.table).order_by(self.table.c.created_at))
             return [
-                {"key_id": r.key_id, "name": r.name, "scopes": r.scopes, "courts": r.courts,
-                 "revoked": r.revoked_at is not None}
+                {
+                    "key_id": r.key_id,
+                    "name": r.name,
+                    "scopes": r.scopes,
+                    "courts": r.courts,
+                    "revoked": r.revoked_at is not None,
+                }
                 for r in rows
             ]
 
@@ -129,8 +145,9 @@ class KeyStore:
             return None
         if not hmac.compare_digest(row.secret_sha256, _digest(parts[1])):
             return None
-        return Principal(row.key_id, row.name, frozenset(row.scopes.split()),
-                         frozenset(row.courts.split()))
+        return Principal(
+            row.key_id, row.name, frozenset(row.scopes.split()), frozenset(row.courts.split())
+        )
 
 
 def require(scope: str) -> Callable[[Request], Principal]:
@@ -141,18 +158,26 @@ def require(scope: str) -> Callable[[Request], Principal]:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
-            raise HTTPException(401, detail={"error": "unauthenticated",
-                                             "message": "send an API key as Authorization: Bearer <key>"},
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                401,
+                detail={
+                    "error": "unauthenticated",
+                    "message": "send an API key as Authorization: Bearer <key>",
+                },
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         keys: KeyStore = request.app.state.keys
         principal = keys.authenticate(token.strip())
         if principal is None:
-            raise HTTPException(401, detail={"error": "unauthenticated",
-                                             "message": "unknown or revoked API key"},
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                401,
+                detail={"error": "unauthenticated", "message": "unknown or revoked API key"},
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         if not principal.has(scope):
-            raise HTTPException(403, detail={"error": "forbidden",
-                                             "message": f"this key lacks the {scope} scope"})
+            raise HTTPException(
+                403, detail={"error": "forbidden", "message": f"this key lacks the {scope} scope"}
+            )
         return principal
 
     return dependency
@@ -160,5 +185,6 @@ def require(scope: str) -> Callable[[Request], Principal]:
 
 def check_court(principal: Principal, court: str) -> None:
     if not principal.may_act_for(court):
-        raise HTTPException(403, detail={"error": "forbidden",
-                                         "message": f"this key may not act for court {court}"})
+        raise HTTPException(
+            403, detail={"error": "forbidden", "message": f"this key may not act for court {court}"}
+        )

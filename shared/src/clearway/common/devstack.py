@@ -48,12 +48,12 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [console_script(f"clearway-{self.name}"), "serve"],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            preexec_fn=(lambda: os.nice(self.nice)) if self.nice else None,
-        )
+        with open(self.log_path, "ab") as log:  # the child keeps its own descriptor
+            self.process = subprocess.Popen(
+                [console_script(f"clearway-{self.name}"), "serve"],
+                env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                preexec_fn=(lambda: os.nice(self.nice)) if self.nice else None,
+            )
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -136,12 +136,12 @@ class Stack:
         self.smtp_port = free_port()
         for part in ("tmp", "new", "cur"):  # a Maildir, as aiosmtpd's Mailbox handler writes
             (self.maildir / part).mkdir(parents=True, exist_ok=True)
-        self.smtp_process = subprocess.Popen(
-            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.smtp_port}",
-             "-c", "aiosmtpd.handlers.Mailbox", str(self.maildir)],
-            stdout=open(self.workdir / "smtp.log", "ab"), stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with open(self.workdir / "smtp.log", "ab") as log:
+            self.smtp_process = subprocess.Popen(
+                [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.smtp_port}",
+                 "-c", "aiosmtpd.handlers.Mailbox", str(self.maildir)],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
         wait_for_port("127.0.0.1", self.smtp_port)
 
     def env_for(self, name: str, port: int, instance: int = 0) -> dict[str, str]:

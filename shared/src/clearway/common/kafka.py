@@ -114,6 +114,7 @@ class BatchConsumer:
             max_poll_interval_ms=300_000,
             fetch_max_bytes=16 * 1024 * 1024,
             max_partition_fetch_bytes=4 * 1024 * 1024,
+            fetch_max_wait_ms=100,  # a quiet topic answers within 100 ms, not 500
             # Range assignment gives one member the same partition numbers of every topic:
             # a person's records and decisions (both keyed by subject_id) meet in one place.
             partition_assignment_strategy=(RangePartitionAssignor,),

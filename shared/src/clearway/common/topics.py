@@ -1,4 +1,5 @@
 """Topic names and explicit provisioning (nothing relies on broker auto-create)."""
+
 from __future__ import annotations
 
 import logging
@@ -35,7 +36,9 @@ def provision_topics(
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="clearway-topics")
+            admin = KafkaAdminClient(
+                bootstrap_servers=bootstrap_servers, client_id="clearway-topics"
+            )
             break
         except KafkaError:
             if time.monotonic() > deadline:
