@@ -1,6 +1,6 @@
 """The shared outbox relay on ingest's store (SQLite and PostgreSQL), with a stand-in
-producer: it waits for missing topics instead of creating them, marks what it sent, skips rows another relay is
-claiming, and takes over a dead relay's rows when their lease runs out."""
+producer: it waits for missing topics instead of creating them, marks what it sent, skips
+rows another relay is claiming, and takes over a dead relay's rows when their lease runs out."""
 from __future__ import annotations
 
 import asyncio
