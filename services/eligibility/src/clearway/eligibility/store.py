@@ -18,12 +18,12 @@ from sqlalchemy import (
     String,
     Table,
     select,
-    tuple_,
 )
 from sqlalchemy.exc import IntegrityError
 
 from clearway.common.auth import api_keys_table
 from clearway.common.db import create_schema, reading
+from clearway.common.dedupe import mark_seen, processed_events_table, unseen
 from clearway.common.events import Decision, RecordEvent
 from clearway.common.outbox import OutboxMessage, add_to_outbox, outbox_table
 from clearway.common.topics import DECISIONS
@@ -34,11 +34,7 @@ from clearway.eligibility.domain.versions import Current, changes, current_of
 metadata = MetaData()
 outbox = outbox_table(metadata)
 api_keys = api_keys_table(metadata)
-processed = Table(
-    "processed_events", metadata,
-    Column("court", String(20), primary_key=True),
-    Column("event_id", String(128), primary_key=True),
-)
+processed = processed_events_table(metadata)
 subject_events = Table(
     "subject_events", metadata,
     Column("subject_id", String(64), primary_key=True),
@@ -94,7 +90,7 @@ class EligibilityStore:
     def _process_once(self, events: Sequence[RecordEvent], now: dt.datetime,
                       traces: Mapping[str, str]) -> list[Decision]:
         with reading(self.engine) as conn:
-            fresh = self._unprocessed(conn, events)
+            fresh = unseen(conn, processed, events)
             touched = sorted({e.subject_id for e in fresh})
             decided = self._decide(conn, touched, now, fresh)
         with self.engine.begin() as conn:
@@ -105,7 +101,7 @@ class EligibilityStore:
     def load_events(self, events: Sequence[RecordEvent]) -> int:
         """Add events to histories without deciding (replaying the topic)."""
         with self.engine.begin() as conn:
-            fresh = self._unprocessed(conn, events)
+            fresh = unseen(conn, processed, events)
             self._insert_events(conn, fresh)
             return len(fresh)
 
@@ -121,24 +117,10 @@ class EligibilityStore:
                 select(subject_events.c.subject_id).distinct().order_by(subject_events.c.subject_id))]
 
     @staticmethod
-    def _unprocessed(conn: Connection, events: Sequence[RecordEvent]) -> list[RecordEvent]:
-        unique: dict[tuple[str, str], RecordEvent] = {}
-        for event in events:
-            unique.setdefault((event.court, event.event_id), event)
-        keys = list(unique)
-        for i in range(0, len(keys), CHUNK):
-            done = conn.execute(select(processed.c.court, processed.c.event_id).where(
-                tuple_(processed.c.court, processed.c.event_id).in_(keys[i:i + CHUNK])))
-            for row in done:
-                unique.pop((row.court, row.event_id), None)
-        return list(unique.values())
-
-    @staticmethod
     def _insert_events(conn: Connection, fresh: Sequence[RecordEvent]) -> None:
         if not fresh:
             return
-        conn.execute(processed.insert(), [{"court": e.court, "event_id": e.event_id}
-                                          for e in fresh])
+        mark_seen(conn, processed, fresh)
         conn.execute(subject_events.insert(), [
             {"subject_id": e.subject_id, "court": e.court, "event_id": e.event_id,
              "payload": orjson.dumps(_without_contact(e).model_dump(mode="json"))}

@@ -50,6 +50,7 @@ from sqlalchemy.exc import IntegrityError
 
 from clearway.common.auth import api_keys_table
 from clearway.common.db import create_schema, reading
+from clearway.common.dedupe import first_time, processed_events_table
 from clearway.common.events import (
     GRANTED_RELIEFS,
     BulkMotionEvent,
@@ -103,11 +104,7 @@ cases = Table(
     Column("event_id", String(128), nullable=False),
     Column("counts", LargeBinary, nullable=False),  # JSON, as on the record
 )
-processed = Table(
-    "processed_records", metadata,
-    Column("court", String(20), primary_key=True),
-    Column("event_id", String(128), primary_key=True),
-)
+processed = processed_events_table(metadata)
 latest = Table(
     "latest_decisions", metadata,
     Column("subject_id", String(64), primary_key=True),
@@ -378,7 +375,7 @@ class FilingStore:
                ) -> tuple[list[OutboxMessage], list[tuple[str, MotionContent]]]:
         """Step 1, batched: a few IN (...) reads and executemany writes per batch, not a
         round of queries per record (a consumer batch holds up to thousands)."""
-        fresh = self._fresh(conn, records)
+        fresh = first_time(conn, processed, records)
         dispositions = [r for r in fresh if r.case is not None]
         orders = [r for r in fresh if r.order is not None]
         known_cases = _load_cases(conn, {(r.court, r.case.case_number)  # type: ignore[union-attr]
@@ -390,19 +387,6 @@ class FilingStore:
         for record in orders:  # after reconciling: an order may rule on a motion just made
             staged += self._apply_order(conn, record, now)
         return staged, drafts
-
-    def _fresh(self, conn: Connection, records: Sequence[RecordEvent]) -> list[RecordEvent]:
-        """Records not seen before (by court + event_id), in the order they happened."""
-        fresh: dict[tuple[str, str], RecordEvent] = {}
-        for record in records:
-            fresh.setdefault((record.court, record.event_id), record)
-        for r in _select_pairs(conn, lambda court, ids: select(
-                processed.c.court, processed.c.event_id).where(
-                processed.c.court == court, processed.c.event_id.in_(ids)), list(fresh)):
-            fresh.pop((r.court, r.event_id), None)
-        if fresh:
-            conn.execute(processed.insert(), [{"court": c, "event_id": e} for c, e in fresh])
-        return sorted(fresh.values(), key=lambda r: (_utc(r.occurred_at), r.event_id))
 
     def _save_dispositions(self, conn: Connection, dispositions: Sequence[RecordEvent],
                            known_cases: dict[tuple[str, str], _Case],

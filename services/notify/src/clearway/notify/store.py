@@ -45,12 +45,12 @@ from sqlalchemy import (
     and_,
     func,
     select,
-    tuple_,
     update,
 )
 
 from clearway.common.auth import api_keys_table
 from clearway.common.db import create_schema
+from clearway.common.dedupe import first_time, processed_events_table
 from clearway.common.events import GRANTED_RELIEFS, Decision, DeliveryEvent, RecordEvent
 from clearway.common.outbox import OutboxMessage, add_to_outbox, outbox_table
 from clearway.common.topics import DELIVERIES
@@ -80,11 +80,7 @@ deaths = Table(
     Column("subject_id", String(64), primary_key=True),
     Column("date", String(10), nullable=False),
 )
-processed = Table(
-    "processed_records", metadata,
-    Column("court", String(20), primary_key=True),
-    Column("event_id", String(128), primary_key=True),
-)
+processed = processed_events_table(metadata)
 count_decisions = Table(
     "count_decisions", metadata,
     Column("subject_id", String(64), primary_key=True),
@@ -277,7 +273,7 @@ class NotifyStore:
         now = time.time() if now is None else now
         created = 0
         with self._begin() as conn:
-            for event in self._fresh(conn, records):
+            for event in first_time(conn, processed, records):
                 self._save_court(conn, event.subject_id, event.court)
                 self._save_subject(conn, event, now)
                 if event.death is not None:
@@ -292,27 +288,6 @@ class NotifyStore:
             for d in sorted(decisions, key=lambda d: d.version):
                 created += self._apply_decision(conn, d, now)
         return created
-
-    def _fresh(self, conn: Connection, records: Sequence[RecordEvent]) -> list[RecordEvent]:
-        """The records not seen before (the same court + event_id is one event), marked seen,
-        oldest first."""
-        unique: dict[tuple[str, str], RecordEvent] = {}
-        for event in records:
-            unique.setdefault((event.court, event.event_id), event)
-        if not unique:
-            return []
-        seen: set[tuple[str, str]] = set()
-        keys = list(unique)
-        for i in range(0, len(keys), 400):
-            chunk = keys[i:i + 400]
-            seen.update((r.court, r.event_id) for r in conn.execute(
-                select(processed.c.court, processed.c.event_id)
-                .where(tuple_(processed.c.court, processed.c.event_id).in_(chunk))))
-        fresh = [e for k, e in unique.items() if k not in seen]
-        if fresh:
-            conn.execute(processed.insert(),
-                         [{"court": e.court, "event_id": e.event_id} for e in fresh])
-        return sorted(fresh, key=lambda e: (e.occurred_at, e.event_id))
 
     def _save_court(self, conn: Connection, subject_id: str, court: str) -> None:
         if conn.execute(select(subject_courts.c.court).where(
