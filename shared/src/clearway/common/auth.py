@@ -71,6 +71,14 @@ class KeyStore:
         self.engine = engine
         self.table = table
 
+    @classmethod
+    def for_service(cls, engine: Engine, table: Table, bootstrap_key: str | None) -> KeyStore:
+        """A service's key store, with the bootstrap admin key (dev, demo) registered."""
+        keys = cls(engine, table)
+        if bootstrap_key:
+            keys.ensure(bootstrap_key)
+        return keys
+
     def create(self, name: str, scopes: list[str], courts: list[str]) -> str:
         unknown = [s for s in scopes if s not in SCOPES]
         if unknown:

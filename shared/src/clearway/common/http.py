@@ -8,12 +8,17 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from clearway.common import metrics
+
+if TYPE_CHECKING:
+    from clearway.common.auth import KeyStore
+    from clearway.common.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +56,13 @@ def create_app(
     *,
     title: str,
     description: str,
-    workers: Workers,
-    ready: ReadyCheck,
-    on_scrape: Callable[[], Awaitable[None]] | None = None,
+    runtime: Runtime,
+    keys: KeyStore,
     stop_timeout: float = 15.0,
 ) -> FastAPI:
+    """A service's app: its runtime's workers run beside it, its key store guards it
+    (`app.state.keys`, read by `auth.require`)."""
+    workers, ready, on_scrape = runtime.workers, runtime.ready, runtime.refresh_metrics
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         for start in workers.starters:
@@ -75,6 +82,8 @@ def create_app(
                     task.cancel()
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.keys = keys
+    app.state.runtime = runtime
 
     @app.middleware("http")
     async def _measure(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -101,9 +110,8 @@ def create_app(
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
     async def prometheus_metrics() -> Response:
-        if on_scrape is not None:
-            with contextlib.suppress(Exception):
-                await on_scrape()
+        with contextlib.suppress(Exception):
+            await on_scrape()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -55,9 +55,7 @@ def build_app(settings: EligibilitySettings | None = None) -> FastAPI:
     engine = make_engine(settings.sqlalchemy_url())
     policy_table = settings.policies()
     store = EligibilityStore(engine, policy_table)
-    keys = KeyStore(engine, api_keys)
-    if settings.bootstrap_api_key:
-        keys.ensure(settings.bootstrap_api_key)
+    keys = KeyStore.for_service(engine, api_keys, settings.bootstrap_api_key)
     runtime = Runtime(settings, engine, outbox=outbox, consumes={RECORDS: RecordEvent})
     runtime.handler = records_handler(store, runtime.wake_relay)
 
@@ -65,13 +63,10 @@ def build_app(settings: EligibilitySettings | None = None) -> FastAPI:
         title="Clearway eligibility",
         description="Applies the Proposition 64 rules (ca-prop64) to each person's history "
         "and publishes explained, versioned decisions to eligibility.decisions.v1.",
-        workers=runtime.workers,
-        ready=runtime.ready,
-        on_scrape=runtime.refresh_metrics,
+        runtime=runtime,
+        keys=keys,
     )
-    app.state.keys = keys
     app.state.store = store
-    app.state.runtime = runtime
 
     @app.get("/v1/subjects/{subject_id}/decisions", tags=["decisions"],
              summary="The current decision of each in-scope count of a person")

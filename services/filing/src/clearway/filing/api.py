@@ -59,9 +59,7 @@ def build_app(settings: FilingSettings | None = None) -> FastAPI:
     engine = make_engine(settings.sqlalchemy_url())
     store = FilingStore(engine)
     documents = FolderDocumentStore(settings.documents_path())
-    keys = KeyStore(engine, api_keys)
-    if settings.bootstrap_api_key:
-        keys.ensure(settings.bootstrap_api_key)
+    keys = KeyStore.for_service(engine, api_keys, settings.bootstrap_api_key)
     runtime = Runtime(settings, engine, outbox=outbox,
                       consumes={RECORDS: RecordEvent, DECISIONS: Decision})
     renderer = pdf_renderer(documents, settings.render_workers)
@@ -77,14 +75,11 @@ def build_app(settings: FilingSettings | None = None) -> FastAPI:
         title="Clearway filing",
         description="Turns granted relief into court motions under HS 11361.8 (PDF), per "
         "case and as bulk motions per court.",
-        workers=runtime.workers,
-        ready=runtime.ready,
-        on_scrape=runtime.refresh_metrics,
+        runtime=runtime,
+        keys=keys,
     )
-    app.state.keys = keys
     app.state.store = store
     app.state.documents = documents
-    app.state.runtime = runtime
 
     def motion_for(principal: Principal, motion_id: str) -> MotionRow:
         motion = store.motion(motion_id)

@@ -181,21 +181,16 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
     settings = settings or IngestSettings()
     engine = make_engine(settings.sqlalchemy_url())
     store = IngestStore(engine)
-    keys = KeyStore(engine, api_keys)
-    if settings.bootstrap_api_key:
-        keys.ensure(settings.bootstrap_api_key)
+    keys = KeyStore.for_service(engine, api_keys, settings.bootstrap_api_key)
     runtime = Runtime(settings, engine, outbox=outbox)
 
     app = create_app(
         title="Clearway ingest",
         description=DESCRIPTION,
-        workers=runtime.workers,
-        ready=runtime.ready,
-        on_scrape=runtime.refresh_metrics,
+        runtime=runtime,
+        keys=keys,
     )
-    app.state.keys = keys
     app.state.store = store
-    app.state.runtime = runtime
     app.state.settings = settings
     app.add_middleware(BodyLimit, settings=settings)
 

@@ -69,9 +69,7 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
     settings = settings or NotifySettings()
     engine = make_engine(settings.sqlalchemy_url())
     store = NotifyStore(engine, plan_delay_seconds=settings.plan_delay_seconds)
-    keys = KeyStore(engine, api_keys)
-    if settings.bootstrap_api_key:
-        keys.ensure(settings.bootstrap_api_key)
+    keys = KeyStore.for_service(engine, api_keys, settings.bootstrap_api_key)
     runtime = Runtime(settings, engine, outbox=outbox,
                       consumes={RECORDS: RecordEvent, DECISIONS: Decision})
     dispatcher = Dispatcher(store, channels_from(settings), settings, runtime.wake_relay)
@@ -89,13 +87,10 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
         title="Clearway notify",
         description="Tells each person with granted relief, in their language, by email, "
         "SMS or letter; records every delivery attempt.",
-        workers=runtime.workers,
-        ready=runtime.ready,
-        on_scrape=runtime.refresh_metrics,
+        runtime=runtime,
+        keys=keys,
     )
-    app.state.keys = keys
     app.state.store = store
-    app.state.runtime = runtime
     app.state.dispatcher = dispatcher
 
     def visible(principal: Principal, court: str | None) -> frozenset[str] | None:
