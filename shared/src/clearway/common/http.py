@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from clearway.common import metrics
+from clearway.common.logging import correlation_id
 
 if TYPE_CHECKING:
     from clearway.common.auth import KeyStore
@@ -88,7 +90,14 @@ def create_app(
     @app.middleware("http")
     async def _measure(request: Request, call_next):  # type: ignore[no-untyped-def]
         started = time.perf_counter()
-        response = await call_next(request)
+        # Log lines of this request carry its id (the caller's X-Request-ID, else new).
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        token = correlation_id.set(request_id[:64])
+        try:
+            response = await call_next(request)
+        finally:
+            correlation_id.reset(token)
+        response.headers["X-Request-ID"] = request_id[:64]
         route = request.scope.get("route")
         path = getattr(route, "path", "unmatched")
         metrics.HTTP_REQUESTS.labels(request.method, path, str(response.status_code)).inc()
