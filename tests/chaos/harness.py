@@ -267,6 +267,7 @@ class Pusher(threading.Thread):
         self.duplicates = 0
         self.rejected = 0
         self.retries = 0
+        self.answers: collections.Counter[str] = collections.Counter()  # non-200 answers
         self.error: BaseException | None = None
         self.done_at: float | None = None
 
@@ -292,8 +293,9 @@ class Pusher(threading.Thread):
                     self.duplicates += report["duplicates"]
                     self.rejected += report["rejected"]
                     return
-            except httpx.HTTPError:
-                pass
+                self.answers[str(answer.status_code)] += 1
+            except httpx.HTTPError as exc:
+                self.answers[type(exc).__name__] += 1
             if time.monotonic() > deadline:
                 raise TimeoutError("ingest did not accept a batch within 180 s")
             self.retries += 1
@@ -826,3 +828,77 @@ def summary_line(label: str, faults: int, detail: str, records: int, findings: F
             f"{findings.notices} (emails {findings.emails}, sms {findings.sms}, letters "
             f"{findings.letters}), duplicates {findings.total_duplicates}, lost "
             f"{findings.total_lost}, {seconds:.0f} s")
+
+
+# --- a broker that lost everything ------------------------------------------------------------
+
+SETTINGS_CLASS = {"ingest": "IngestSettings", "eligibility": "EligibilitySettings",
+                  "filing": "FilingSettings", "notify": "NotifySettings"}
+
+# No service has a command for this yet (see docs/reliability.md): mark every row of a
+# service's outbox unpublished, so its running relay publishes the whole history again.
+REPUBLISH = """\
+from clearway.common.db import make_engine
+from clearway.common.outbox import republish_all
+from clearway.{name}.settings import {cls}
+from clearway.{name}.store import outbox
+print(republish_all(make_engine({cls}().sqlalchemy_url()), outbox))
+"""
+
+
+def run_command(stack: Stack, name: str, argv: list[str], timeout: float = 300) -> str:
+    """An operator command run with the service's own settings (its data dir, database)."""
+    import subprocess
+    import sys
+
+    if argv[0] == "python":
+        argv = [sys.executable, *argv[1:]]
+    done = subprocess.run(argv, env=stack.env_for(name, 0), capture_output=True, text=True,
+                          timeout=timeout)
+    if done.returncode != 0:
+        raise AssertionError(f"{' '.join(argv[:3])} failed: {done.stderr[-2000:]}")
+    return done.stdout.strip()
+
+
+def recover_lost_broker(stack: Stack, restart_consumers: bool = True) -> dict[str, float]:
+    """The recovery docs/reliability.md describes, step by step, timed.
+
+    1. While the new cluster has no topics, every relay waits (it never produces to a
+       missing topic): mark every outbox for republishing, ingest's first (its accepted
+       records are the system of record), then eligibility's, filing's and notify's (the
+       decisions, motions and deliveries published before the loss: filing and notify
+       may not have consumed all of those decisions yet, integrators lost them all).
+    2. Provision the topics: each relay publishes its service's whole history again, in
+       order, once.
+    3. Restart the consuming services: a consumer of the lost cluster may have stopped
+       (its commit failed with the group gone) or still hold positions of the old
+       partitions; a new process joins the new groups and reads from the beginning
+       (every consumer dedupes what it has already applied)."""
+    from clearway.common.devstack import console_script
+
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+    out = run_command(stack, "ingest", [console_script("clearway-ingest"), "replay",
+                                        "--no-provision", "--no-wait"])
+    log(f"recovery: clearway-ingest replay --no-provision --no-wait: {out.splitlines()[0]}")
+    for name in ("eligibility", "filing", "notify"):
+        marked = run_command(stack, name, ["python", "-c", REPUBLISH.format(
+            name=name, cls=SETTINGS_CLASS[name])])
+        log(f"recovery: {name} outbox: {marked} row(s) marked for republishing")
+    timings["mark_s"] = time.monotonic() - started
+    out = run_command(stack, "ingest", [console_script("clearway-topics"), "provision"])
+    log(f"recovery: clearway-topics provision: {out}")
+    assert "created 8 topic(s)" in out, "a topic existed before provisioning: auto-created?"
+    timings["provision_s"] = time.monotonic() - started
+    if restart_consumers:
+        threads = [threading.Thread(target=lambda n=name: restart(stack, n, kill=False))
+                   for name in ("eligibility", "filing", "notify")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        for name in ("eligibility", "filing", "notify"):
+            stack.services[name][0].wait_ready(120)
+        log("recovery: eligibility, filing and notify restarted and ready")
+    timings["ready_s"] = time.monotonic() - started
+    return timings
