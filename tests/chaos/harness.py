@@ -112,10 +112,12 @@ class Expected:
         notices: dict[CaseKey, list[str]] = {}
         deceased = set()
         for subject, evs in by_subject.items():
+            cases: set[CaseKey] = set()
             for o in decide(History.from_events(subject, evs), as_of, DEFAULT_POLICY_TABLE):
                 decisions[(subject, o.court, o.case_number, o.count)] = o
                 if o.relief in GRANTED_RELIEFS:
                     granted[(subject, o.court, o.case_number)].add(o.count)
+                    cases.add((subject, o.court, o.case_number))
             if any(e.death is not None for e in evs):
                 deceased.add(subject)
                 continue
@@ -128,9 +130,8 @@ class Expected:
                 has_postal_address=bool(contact and contact.postal_address)
                 and "letter" in channels)
             chosen = choose_channels(points, frozenset())
-            for key in granted:
-                if key[0] == subject:
-                    notices[key] = chosen
+            for key in cases:
+                notices[key] = chosen
         return cls(decisions, dict(granted), notices, deceased, len(by_subject), records)
 
 
