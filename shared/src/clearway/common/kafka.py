@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from pydantic import BaseModel, ValidationError
 
@@ -66,7 +67,7 @@ def decode(model: type[BaseModel], value: bytes | None) -> BaseModel:
     if value is None:
         raise PoisonMessage("empty value")
     if len(value) > MAX_MESSAGE_BYTES:
-        raise PoisonMessage(f"message of {len(value)} bytes exceeds {MAX_MESSAGE_BYTES}")
+        raise PoisonMessage(f"too_large: {len(value)} bytes exceed {MAX_MESSAGE_BYTES}")
     try:
         return model.model_validate_json(value)
     except ValidationError as exc:
@@ -150,9 +151,16 @@ class BatchConsumer:
                             items.append(incoming)
                 if items:
                     await self._handle_until_done(items)
-                await self.consumer.commit(
-                    {tp: records[-1].offset + 1 for tp, records in batches.items()}
-                )
+                try:
+                    await self.consumer.commit(
+                        {tp: records[-1].offset + 1 for tp, records in batches.items()}
+                    )
+                except KafkaError as exc:
+                    # A rebalance (or a broker that came back empty) rejected the commit:
+                    # the batch is delivered again and deduplicated; keep consuming.
+                    log.warning("offset commit failed; the batch will be redelivered",
+                                extra={"error": type(exc).__name__})
+                    continue
                 self._record_lag(batches)
                 for tp in batches:
                     metrics.PROCESSING_SECONDS.labels(tp.topic).observe(

@@ -80,7 +80,7 @@ def build_app(settings: EligibilitySettings | None = None) -> FastAPI:
             d for d in found
             if principal.may_act_for(d.court) and (d.court, d.case_number, d.count) not in sealed
         ]
-        if not visible and not found:
+        if not visible:  # unknown, or not this key's to see: the same answer
             raise HTTPException(404, detail={"error": "not_found",
                                              "message": "no decisions for this subject"})
         return {"subject_id": subject_id,
