@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SIZE ?= 125000
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-unit lint format bench chaos chaos-short clean rules-doc help
+.PHONY: chaos-short install run test test-unit lint format bench chaos chaos-short clean rules-doc help
 
 help:
 	@echo "make run     start broker + four services, push the sample, print a summary"
@@ -32,7 +32,10 @@ run: install
 	$(PY) -m clearway.common.demo
 
 test: install
-	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m "not slow and not chaos_short" $(PYTEST_ARGS)
+
+chaos-short: install
+	$(PY) -m pytest -q -m chaos_short tests/chaos $(PYTEST_ARGS)
 
 test-unit: install
 	$(PY) -m pytest -q tests -k "unit" $(PYTEST_ARGS)
