@@ -196,36 +196,12 @@ class FakeSmsProvider:
 # --- the stack ---------------------------------------------------------------------------
 
 
-def answers_as(proc: ServiceProcess, name: str) -> bool:
-    """Whether the process on `proc`'s port is that service (free_port() can hand two
-    services the same port; the second then cannot bind, and another answers /healthz)."""
-    try:
-        title = httpx.get(f"{proc.url}/openapi.json", timeout=10).json()["info"]["title"]
-    except (httpx.HTTPError, KeyError, ValueError):
-        return False
-    return bool(title == f"Clearway {name}" and proc.alive())
-
-
 def restart(stack: Stack, name: str, kill: bool = True, timeout: float = 90.0
             ) -> ServiceProcess:
-    """Stack.restart_service, and again while the new process lost its port to another."""
-    for _ in range(5):
-        proc = stack.restart_service(name, kill=kill)
-        kill = True
-        taken = {p.port for ps in stack.services.values() for p in ps if p is not proc}
-        if proc.port in taken:
-            continue
-        proc.wait_healthy(timeout)
-        if answers_as(proc, name):
-            return proc
-    raise AssertionError(f"{name} could not be restarted on a port of its own")
-
-
-def ensure_up(stack: Stack) -> None:
-    for name in SERVICES:
-        if not answers_as(stack.services[name][0], name):
-            log(f"{name} lost its port at start; starting it again")
-            restart(stack, name).wait_ready()
+    """Stack.restart_service, then wait until the new process answers /healthz as itself."""
+    proc = stack.restart_service(name, kill=kill)
+    proc.wait_healthy(timeout)
+    return proc
 
 
 def start_stack(workdir: Path, sms: FakeSmsProvider | None = None,
@@ -237,10 +213,7 @@ def start_stack(workdir: Path, sms: FakeSmsProvider | None = None,
     env.update(extra_env or {})
     stack = Stack(workdir, extra_env=env, database_urls=database_urls or {})
     try:
-        stack.start(wait_ready=False)
-        ensure_up(stack)
-        for procs in stack.services.values():
-            procs[0].wait_ready()
+        stack.start()
     except BaseException:
         stack.stop()
         raise
@@ -833,27 +806,10 @@ def summary_line(label: str, faults: int, detail: str, records: int, findings: F
 
 # --- a broker that lost everything ------------------------------------------------------------
 
-SETTINGS_CLASS = {"ingest": "IngestSettings", "eligibility": "EligibilitySettings",
-                  "filing": "FilingSettings", "notify": "NotifySettings"}
-
-# No service has a command for this yet (see docs/reliability.md): mark every row of a
-# service's outbox unpublished, so its running relay publishes the whole history again.
-REPUBLISH = """\
-from clearway.common.db import make_engine
-from clearway.common.outbox import republish_all
-from clearway.{name}.settings import {cls}
-from clearway.{name}.store import outbox
-print(republish_all(make_engine({cls}().sqlalchemy_url()), outbox))
-"""
-
-
 def run_command(stack: Stack, name: str, argv: list[str], timeout: float = 300) -> str:
     """An operator command run with the service's own settings (its data dir, database)."""
     import subprocess
-    import sys
 
-    if argv[0] == "python":
-        argv = [sys.executable, *argv[1:]]
     done = subprocess.run(argv, env=stack.env_for(name, 0), capture_output=True, text=True,
                           timeout=timeout)
     if done.returncode != 0:
@@ -871,10 +827,9 @@ def recover_lost_broker(stack: Stack, restart_consumers: bool = True) -> dict[st
        may not have consumed all of those decisions yet, integrators lost them all).
     2. Provision the topics: each relay publishes its service's whole history again, in
        order, once.
-    3. Restart the consuming services: a consumer of the lost cluster may have stopped
-       (its commit failed with the group gone) or still hold positions of the old
-       partitions; a new process joins the new groups and reads from the beginning
-       (every consumer dedupes what it has already applied)."""
+    3. Restart the consuming services: a consumer of the lost cluster may still hold
+       positions of the old partitions; a new process joins the new groups and reads
+       from the beginning (every consumer dedupes what it has already applied)."""
     from clearway.common.devstack import console_script
 
     timings: dict[str, float] = {}
@@ -883,9 +838,10 @@ def recover_lost_broker(stack: Stack, restart_consumers: bool = True) -> dict[st
                                         "--no-provision", "--no-wait"])
     log(f"recovery: clearway-ingest replay --no-provision --no-wait: {out.splitlines()[0]}")
     for name in ("eligibility", "filing", "notify"):
-        marked = run_command(stack, name, ["python", "-c", REPUBLISH.format(
-            name=name, cls=SETTINGS_CLASS[name])])
-        log(f"recovery: {name} outbox: {marked} row(s) marked for republishing")
+        out = run_command(stack, name, [console_script(f"clearway-{name}"), "republish",
+                                        "--no-provision", "--no-wait"])
+        log(f"recovery: clearway-{name} republish --no-provision --no-wait: "
+            f"{out.splitlines()[0]}")
     timings["mark_s"] = time.monotonic() - started
     out = run_command(stack, "ingest", [console_script("clearway-topics"), "provision"])
     log(f"recovery: clearway-topics provision: {out}")

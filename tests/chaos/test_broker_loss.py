@@ -98,15 +98,7 @@ def test_a_broker_restarted_empty_mid_run_is_rebuilt_by_the_documented_recovery(
     from_topics.assert_clean()
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(120)
-@pytest.mark.xfail(strict=False, reason=(
-    "a consumer whose offset commit fails (the group is gone with the broker, or a "
-    "rebalance completed meanwhile) stops for good: clearway.common.kafka.BatchConsumer.run "
-    "lets CommitFailedError end its loop and Runtime never starts another consumer; the "
-    "process stays up with /readyz 'partitions: 0'. Fix: catch CommitFailedError (and "
-    "KafkaError) around consumer.commit, log it and go on (the batch is redelivered and "
-    "deduped), and let Runtime restart a consumer task that ends with an error"))
 async def test_a_consumer_goes_on_after_its_commit_fails_because_the_broker_came_back_empty(
         tmp_path: Path) -> None:
     """The mechanism behind step 4 of the recovery, made deterministic: the broker is

@@ -155,13 +155,7 @@ def test_a_route_answers_403_to_every_key_lacking_its_scope_and_serves_one_holdi
 
 def _court_params(name: str, method: str, path: str) -> list[pytest.param]:  # type: ignore[valid-type]
     rule = COURT_RULE.get((name, method, path), "deny")
-    marks = []
-    if (name, path) == ("eligibility", "/v1/subjects/{subject_id}/decisions"):
-        marks.append(pytest.mark.xfail(strict=False, reason=(
-            "eligibility answers another court's key 200 with an empty list where an "
-            "unknown subject gets 404: the key learns the person has a cannabis record "
-            "in some court (api.py subject_decisions: raise 404 when nothing is visible)")))
-    return [pytest.param(name, method, path, rule, marks=marks,
+    return [pytest.param(name, method, path, rule,
                          id=f"{name} {method} {path} ({rule})")]
 
 
@@ -203,8 +197,9 @@ def test_a_route_gives_another_courts_key_nothing_of_this_court(
 # --- sealed records -----------------------------------------------------------------------
 
 def _sealed_in(text: str) -> list[str]:
-    """Signs of the sealed case (BA900002, its disposition SEC-2) in an answer."""
-    return [sign for sign in (SEALED_CASE, '"SEC-2"') if sign in text]
+    """Signs of the sealed case (BA900002, its disposition SEC-2, the order SEC-5) in an
+    answer."""
+    return [sign for sign in (SEALED_CASE, '"SEC-2"', '"SEC-5"') if sign in text]
 
 
 def test_eligibility_hides_sealed_counts_from_a_key_without_sealed_read() -> None:
@@ -218,27 +213,15 @@ def test_eligibility_hides_sealed_counts_from_a_key_without_sealed_read() -> Non
 
 
 SEALED_READS = [
-    pytest.param("filing", "/v1/courts/{court}/motions", id="filing lists a court's motions",
-                 marks=pytest.mark.xfail(strict=False, reason=(
-                     "filing serves motions of sealed cases (names of the counts, the "
-                     "order) to any motions:read key: filing/api.py does not know "
-                     "sealed:read"))),
-    pytest.param("filing", "/v1/motions/{sealed_motion_id}", id="filing serves a motion",
-                 marks=pytest.mark.xfail(strict=False, reason=(
-                     "filing serves the motion of a sealed case to any motions:read key"))),
-    pytest.param("filing", "/v1/motions/{sealed_motion_id}/pdf", id="filing serves its PDF",
-                 marks=pytest.mark.xfail(strict=False, reason=(
-                     "filing serves the PDF of a sealed case (name, birth date, offense) to "
-                     "any motions:read key"))),
+    pytest.param("filing", "/v1/courts/{court}/motions", id="filing lists a court's motions"),
+    pytest.param("filing", "/v1/motions/{sealed_motion_id}", id="filing serves a motion"),
+    pytest.param("filing", "/v1/motions/{sealed_motion_id}/pdf", id="filing serves its PDF"),
     pytest.param("notify", "/v1/subjects/{subject_id}/deliveries",
-                 id="notify lists a person's notices",
-                 marks=pytest.mark.xfail(strict=False, reason=(
-                     "notify lists notices and deliveries about sealed cases to any "
-                     "notices:read key"))),
-    pytest.param("ingest", "/v1/records/{sealed_event_id}", id="ingest shows a record's standing",
-                 marks=pytest.mark.xfail(strict=False, reason=(
-                     "ingest shows the standing (court, type, topic offset) of the "
-                     "disposition of a sealed case to any records:read key"))),
+                 id="notify lists a person's notices"),
+    pytest.param("notify", "/v1/notices?state=planned", id="notify lists notices by state"),
+    pytest.param("ingest", "/v1/records/{sealed_event_id}", id="ingest shows a record's standing"),
+    pytest.param("ingest", "/v1/records/{sealing_order_id}",
+                 id="ingest shows the sealing order's standing"),
 ]
 
 
@@ -252,6 +235,7 @@ def test_a_read_shows_a_sealed_case_only_to_a_key_with_sealed_read(name: str, pa
         ids["sealed_motion_id"] = next(m["motion_id"] for m in motions
                                        if m["case_number"] == SEALED_CASE)
     ids["sealed_event_id"] = "SEC-2"
+    ids["sealing_order_id"] = "SEC-5"
     url = path.format(**ids)
     shown = svc.client.get(url, headers=bearer(svc.keys["sealed"]))
     assert shown.status_code == 200

@@ -133,6 +133,6 @@ def test_the_court_summary_counts_people_left_with_no_felony_and_no_conviction(
 
 
 def test_health_and_metrics_answer_without_a_key(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok", "service": "eligibility"}
     assert "clearway_events_consumed_total" in client.get("/metrics").text
     assert client.get("/readyz").status_code == 503  # no broker at 127.0.0.1:1

@@ -16,7 +16,7 @@ from clearway.filing.api import build_app
 from clearway.filing.settings import FilingSettings
 from clearway.filing.store import FilingStore
 from clearway.filing.stream import pdf_renderer
-from tests.filing.builders import NOW, count, decision, disposition, pdf_text
+from tests.filing.builders import NOW, count, court_order, decision, disposition, pdf_text
 
 ADMIN = "cw_testadmin_0123456789abcdefghij"
 
@@ -218,3 +218,34 @@ def test_the_service_is_alive_while_the_broker_is_unreachable(client: TestClient
     assert client.get("/healthz").status_code == 200
     ready = client.get("/readyz")
     assert ready.status_code == 503 and ready.json()["broker"] is False
+
+
+def test_a_sealed_case_is_served_only_to_a_key_with_sealed_read(client: TestClient) -> None:
+    sealed, open_ = a_case(client, "BA100", "S1"), a_case(client, "BA200", "S2")
+    bulk = client.post("/v1/courts/CA-LA/bulk-motions").json()["bulk_motion_id"]
+    feed(client, [court_order("S1", "BA100", 2, relief="dismiss_and_seal")], [])
+    plain = key(client, ["motions:read"], ["CA-LA"])
+    cleared = key(client, ["motions:read", "sealed:read"], ["CA-LA"])
+
+    listed = client.get("/v1/courts/CA-LA/motions", headers=plain).json()["motions"]
+    assert [m["case_number"] for m in listed] == ["BA200"]
+    listed = client.get("/v1/courts/CA-LA/motions", headers=cleared).json()["motions"]
+    assert sorted(m["case_number"] for m in listed) == ["BA100", "BA200"]
+    for path in (f"/v1/motions/{sealed['motion_id']}", f"/v1/motions/{sealed['motion_id']}/pdf"):
+        assert client.get(path, headers=plain).status_code == 404
+        assert client.get(path, headers=cleared).status_code == 200
+    assert client.get(f"/v1/motions/{open_['motion_id']}/pdf", headers=plain).status_code == 200
+    # The bulk motion lists the sealed case: its metadata stays, its documents need the scope.
+    assert client.get(f"/v1/bulk-motions/{bulk}", headers=plain).status_code == 200
+    for document in ("pdf", "csv"):
+        refused = client.get(f"/v1/bulk-motions/{bulk}/{document}", headers=plain)
+        assert refused.status_code == 403 and "sealed:read" in refused.text
+        assert client.get(f"/v1/bulk-motions/{bulk}/{document}", headers=cleared).status_code == 200
+
+
+def test_a_denied_or_reducing_order_seals_nothing(client: TestClient) -> None:
+    motion = a_case(client, "BA300", "S3")
+    feed(client, [court_order("S3", "BA300", 1, "denied"),
+                  court_order("S3", "BA300", 2, relief="reduce_to_misdemeanor")], [])
+    plain = key(client, ["motions:read"], ["CA-LA"])
+    assert client.get(f"/v1/motions/{motion['motion_id']}", headers=plain).status_code == 200

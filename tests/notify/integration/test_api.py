@@ -155,3 +155,26 @@ def test_opt_outs_need_a_key_for_one_of_the_persons_courts(
     assert app.put(url, json={"channel": "letter", "opted_out": False},
                    headers=auth(sf)).status_code == 200
     assert store.opted_out(subject_id) == frozenset()
+
+
+def test_the_failed_list_is_paged_with_next_after_until_it_answers_null(
+        app: TestClient, store: NotifyStore) -> None:
+    made = {sent_email(store, status="failed", error="smtp: refused")[1] for _ in range(5)}
+    seen: list[str] = []
+    params: dict[str, str] = {"status": "failed", "limit": "2"}
+    for _ in range(20):
+        page = app.get("/v1/deliveries", params=params, headers=auth())
+        assert page.status_code == 200, page.text
+        body = page.json()
+        assert len(body["deliveries"]) <= 2
+        seen += [d["delivery_id"] for d in body["deliveries"]]
+        if body["next_after"] is None:
+            break
+        params["after"] = body["next_after"]
+    assert len(seen) == len(set(seen)) and made <= set(seen)
+
+
+def test_a_cursor_that_is_not_one_of_ours_is_a_clear_422(app: TestClient) -> None:
+    for path in ("/v1/deliveries", "/v1/notices"):
+        answer = app.get(path, params={"after": "'; drop table notices"}, headers=auth())
+        assert answer.status_code == 422 and "after" in answer.text

@@ -263,7 +263,7 @@ def test_a_retrying_delivery_waits_for_its_next_attempt(store: NotifyStore) -> N
     assert store.claim(OWNER, EVERY_CHANNEL, 10, 60) == []
     (again,) = store.claim(OWNER, EVERY_CHANNEL, 10, 60, now=time.time() + 31)
     assert (again.attempt, again.round_attempt) == (2, 2)
-    (in_flight,) = store.deliveries_with("sending", None)
+    (in_flight,) = store.deliveries_with("sending", None)[0]
     assert in_flight["attempts"] == 1
 
 
@@ -298,12 +298,12 @@ def test_a_person_with_no_usable_contact_is_unreachable_until_contact_data_arriv
     feed(store, disposition(subject_id, contact_details=contact(language="es")))
     feed(store, decisions=(decision(subject_id),))
     assert store.plan_pending(decide()) == 1
-    (listed,) = [n for n in store.notices_with("unreachable", None)
+    (listed,) = [n for n in store.notices_with("unreachable", None)[0]
                  if n["subject_id"] == subject_id]
     assert store.deliveries_of(subject_id) == []
     (event,) = outbox_events(store)
     assert (event["status"], event["channel"]) == ("unreachable", None)
-    assert store.notices_with("unreachable", frozenset({"CA-SF"})) == []
+    assert store.notices_with("unreachable", frozenset({"CA-SF"}))[0] == []
 
     feed(store, disposition(subject_id, occurred_at="2024-05-01T10:00:00-07:00",
                             contact_details=contact(email=EMAIL)))
@@ -411,3 +411,45 @@ def test_the_courts_of_a_person_come_from_their_records(store: NotifyStore) -> N
     feed(store, court_order(subject_id, court="CA-SF"))
     assert store.courts_of(subject_id) == {"CA-LA", "CA-SF"}
     assert store.courts_of(new_id()) == frozenset()
+
+
+def test_a_sealing_court_order_hides_every_notice_and_delivery_of_the_case_from_reads_without_sealed_read(  # noqa: E501
+        store: NotifyStore) -> None:
+    subject_id = known_person(store, email=EMAIL)
+    feed(store, decisions=(decision(subject_id, case_number="BA100001"),
+                           decision(subject_id, case_number="BA100002")))
+    store.plan_pending(decide())
+    feed(store, court_order(subject_id, case_number="BA100001", outcome="denied"))
+    assert {n["case_number"] for n in store.notices_of(subject_id, hide_sealed=True)} == {
+        "BA100001", "BA100002"}  # a denied order seals nothing
+
+    feed(store, court_order(subject_id, case_number="BA100001", count=1))
+    assert {n["case_number"] for n in store.notices_of(subject_id)} == {"BA100001", "BA100002"}
+    assert {n["case_number"] for n in store.notices_of(subject_id, hide_sealed=True)} == {
+        "BA100002"}
+    assert {d["case_number"] for d in store.deliveries_of(subject_id, hide_sealed=True)} == {
+        "BA100002"}
+    listed, _ = store.deliveries_with("pending", None, 1000, hide_sealed=True)
+    assert {d["case_number"] for d in listed if d["subject_id"] == subject_id} == {"BA100002"}
+    listed, _ = store.deliveries_with("pending", None, 1000)
+    assert {d["case_number"] for d in listed if d["subject_id"] == subject_id} == {
+        "BA100001", "BA100002"}
+
+
+def test_the_work_lists_come_a_page_at_a_time_with_each_row_once(store: NotifyStore) -> None:
+    mine = set()
+    for _ in range(7):
+        subject_id = new_id()
+        feed(store, disposition(subject_id, contact_details=contact(language="es")),
+             decisions=(decision(subject_id),))
+        mine.add(subject_id)
+    store.plan_pending(decide())
+    seen: list[str] = []
+    after = None
+    for _ in range(100):
+        page, after = store.notices_with("unreachable", None, 3, after)
+        assert len(page) <= 3
+        seen += [str(n["notice_id"]) for n in page if n["subject_id"] in mine]
+        if after is None:
+            break
+    assert len(seen) == len(set(seen)) == 7

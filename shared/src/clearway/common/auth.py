@@ -160,7 +160,8 @@ class KeyStore:
 
 def require(scope: str) -> Callable[[Request], Principal]:
     """FastAPI dependency: a valid key (401 otherwise) holding `scope` (403 otherwise).
-    Court checks happen where the court is known: `check_court`."""
+    Court checks happen where the court is known: `check_court`. Its `scopes` attribute
+    marks the route as guarded (the OpenAPI document lists its 401 and 403)."""
 
     def dependency(request: Request) -> Principal:
         header = request.headers.get("authorization", "")
@@ -188,6 +189,7 @@ def require(scope: str) -> Callable[[Request], Principal]:
             )
         return principal
 
+    dependency.scopes = (scope,)  # type: ignore[attr-defined]
     return dependency
 
 

@@ -4,10 +4,12 @@ Tansu keeps everything in memory: a restart is an empty cluster (../shared/broke
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import socket
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,10 +47,24 @@ def verified_broker_binary() -> Path:
     return path
 
 
+_handed_out: set[int] = set()
+_handing_out = threading.Lock()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port free on 127.0.0.1 now, and never one this process handed out before: a port
+    handed out may not be bound yet by whoever got it (a child still starting), so the OS
+    could offer it again."""
+    with _handing_out, contextlib.ExitStack() as held:
+        for _ in range(100):
+            # Keep each offered socket open, so the OS offers another port the next time.
+            s = held.enter_context(socket.socket())
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+            if port not in _handed_out:
+                _handed_out.add(port)
+                return port
+    raise BrokerError("no port free on 127.0.0.1 that was not handed out before")
 
 
 def wait_for_port(host: str, port: int, timeout: float = 20.0) -> None:

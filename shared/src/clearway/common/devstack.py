@@ -34,6 +34,15 @@ def dev_api_key() -> str:
     return f"cw_dev{secrets.token_hex(3)}_{secrets.token_urlsafe(24)}"
 
 
+def _service_of(health: httpx.Response) -> object:
+    """The service a /healthz answer names (`{"status": "ok", "service": ...}`)."""
+    try:
+        body = health.json()
+    except ValueError:
+        return None
+    return body.get("service") if isinstance(body, dict) else None
+
+
 @dataclass
 class ServiceProcess:
     name: str
@@ -76,15 +85,22 @@ class ServiceProcess:
             return self.process.wait(10)
 
     def wait_healthy(self, timeout: float = 60.0) -> None:
+        """Until /healthz on the port answers as this service: another process answering
+        there (this one could not bind the port) is an error, not health."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.alive():
                 raise RuntimeError(f"{self.name} exited; see {self.log_path}")
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
+                answer = httpx.get(f"{self.url}/healthz", timeout=1)
             except httpx.HTTPError:
-                pass
+                answer = None
+            if answer is not None and answer.status_code == 200:
+                service = _service_of(answer)
+                if service == self.name:
+                    return
+                raise RuntimeError(f"{self.name} is not the one answering on port {self.port} "
+                                   f"(/healthz answers as {service!r}); see {self.log_path}")
             time.sleep(0.1)
         raise TimeoutError(f"{self.name} not healthy within {timeout:.0f}s; see {self.log_path}")
 

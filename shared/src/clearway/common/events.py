@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Annotated, Literal
 
@@ -204,6 +205,24 @@ class RecordEvent(Closed):
     @property
     def subject_id(self) -> str:
         return self.subject.subject_id
+
+    @property
+    def case_number(self) -> str | None:
+        """The case a disposition or court order is about (None for the others)."""
+        if self.case is not None:
+            return self.case.case_number
+        return self.order.case_number if self.order is not None else None
+
+
+def sealed_counts(events: Iterable[RecordEvent]) -> set[tuple[str, str, int]]:
+    """(court, case_number, count) of each count a court ordered dismissed and sealed:
+    served only to keys with the `sealed:read` scope."""
+    return {
+        (e.court, e.order.case_number, e.order.count)
+        for e in events
+        if e.order is not None and e.order.outcome == "granted"
+        and e.order.relief == "dismiss_and_seal"
+    }
 
 
 class Reason(Closed):

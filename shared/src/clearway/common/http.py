@@ -1,5 +1,6 @@
 """What every service's HTTP side shares: /healthz, /readyz, /metrics, request metrics,
-and running background workers (consumer loops, outbox relays) beside the app."""
+running background workers (consumer loops, outbox relays) beside the app, and an OpenAPI
+document that lists the errors each route answers."""
 from __future__ import annotations
 
 import asyncio
@@ -7,13 +8,18 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clearway.common import metrics
 from clearway.common.logging import correlation_id
@@ -56,6 +62,7 @@ def _log_crash(task: asyncio.Task[None]) -> None:
 
 def create_app(
     *,
+    service: str,
     title: str,
     description: str,
     runtime: Runtime,
@@ -63,7 +70,9 @@ def create_app(
     stop_timeout: float = 15.0,
 ) -> FastAPI:
     """A service's app: its runtime's workers run beside it, its key store guards it
-    (`app.state.keys`, read by `auth.require`)."""
+    (`app.state.keys`, read by `auth.require`). `service` (ingest, eligibility, ...) is
+    what /healthz answers as, so a caller can tell which service holds a port; the
+    OpenAPI document is completed as `document` describes."""
     workers, ready, on_scrape = runtime.workers, runtime.ready, runtime.refresh_metrics
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -104,9 +113,10 @@ def create_app(
         metrics.HTTP_LATENCY.labels(request.method, path).observe(time.perf_counter() - started)
         return response
 
-    @app.get("/healthz", tags=["operations"], summary="The process is alive")
+    @app.get("/healthz", tags=["operations"], summary="The process is alive, and which "
+             "service it is")
     async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+        return {"status": "ok", "service": service}
 
     @app.get("/readyz", tags=["operations"], summary="Broker, topics, group and store are ready")
     async def readyz() -> JSONResponse:
@@ -123,7 +133,132 @@ def create_app(
             await on_scrape()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    document(app, service)
     return app
+
+
+# --- the OpenAPI document ---------------------------------------------------------------
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="dotted path of the bad field, e.g. subject.date_of_birth; "
+                       "`<body>`, `<item>`, `<line>` or `<row>` for the whole thing")
+    message: str = Field(description="what is wrong, in words; never the submitted value")
+    type: str = Field(description="machine-readable error kind, e.g. missing, date_parsing, "
+                      "forbidden, conflict, too_large")
+    row: int | None = Field(default=None, description="CSV only: the row this error is about")
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: it names fields and never carries a submitted value."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str = Field(description="unauthenticated, forbidden, invalid, invalid_json, "
+                       "too_large, too_many, conflict, not_found, ambiguous, ...")
+    message: str
+    errors: list[FieldError] | None = Field(default=None, description="one entry per bad field")
+
+
+class ErrorDetail(BaseModel):
+    """An error answer under `detail`: an ErrorBody, or a text for an error FastAPI itself
+    answers (no such path, a body that cannot be parsed)."""
+
+    detail: ErrorBody | str
+
+
+SECURITY_SCHEME = "apiKey"
+ERROR_DESCRIPTIONS = {
+    400: "the body cannot be parsed",
+    401: "no API key, or an unknown or revoked one",
+    403: "the key lacks the scope, or may not act for this court",
+    404: "no such resource for the key's courts",
+    409: "the resource is not in a state that allows this",
+}
+
+
+def error_responses(
+    *codes: int, described: Mapping[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """A route's `responses=` entries for the error codes it answers besides those every
+    guarded route gets (401, 403, 404 with a path parameter: `document`), each with the
+    service's error body; `described` words a code for this route."""
+    texts = {**ERROR_DESCRIPTIONS, **(described or {})}
+    return {code: {"description": texts[code]} for code in codes}
+
+
+def guarded(route: APIRoute) -> bool:
+    """Whether an API key guards the route: a dependency of it declares `scopes`
+    (`auth.require`, or a service's own guard that does the same)."""
+
+    def walk(dependant: Dependant) -> bool:
+        return any(getattr(d.call, "scopes", None) or walk(d) for d in dependant.dependencies)
+
+    return walk(route.dependant)
+
+
+def document(app: FastAPI, service: str) -> None:
+    """Complete the generated OpenAPI with what the routes really answer: the API key
+    scheme, and on each guarded route its use, 401, 403 and (with a path parameter) 404;
+    every error answer a route lists gets the service's error body (ErrorBody, or
+    ErrorDetail while FastAPI's own handler answers HTTP errors); /readyz may answer 503,
+    /metrics is Prometheus text."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _completed(generate(), app, service)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _completed(schema: dict[str, Any], app: FastAPI, service: str) -> dict[str, Any]:
+    components = schema.setdefault("components", {})
+    components.setdefault("securitySchemes", {})[SECURITY_SCHEME] = {
+        "type": "http", "scheme": "bearer",
+        "description": f"an API key (`cw_<id>_<secret>`) from `clearway-{service} keys create`",
+    }
+    paths = schema.get("paths", {})
+    for route in app.routes:
+        if not (isinstance(route, APIRoute) and route.include_in_schema and guarded(route)):
+            continue
+        for method in route.methods or ():
+            operation = paths.get(route.path_format, {}).get(method.lower())
+            if operation is None:
+                continue
+            operation.setdefault("security", [{SECURITY_SCHEME: []}])
+            answers = operation.setdefault("responses", {})
+            for code in (401, 403, 404) if route.dependant.path_params else (401, 403):
+                answers.setdefault(str(code), {"description": ERROR_DESCRIPTIONS[code]})
+
+    flat = app.exception_handlers.get(StarletteHTTPException) is not http_exception_handler
+    body = ErrorBody if flat else ErrorDetail
+    for operations in paths.values():
+        for operation in operations.values():
+            answers = operation.get("responses", {})
+            for code, answer in answers.items():
+                if code.isdigit() and int(code) >= 400 and "content" not in answer:
+                    answer["content"] = {"application/json": {"schema": {
+                        "$ref": f"#/components/schemas/{body.__name__}"}}}
+            operation["responses"] = dict(sorted(answers.items()))
+    found = body.model_json_schema(ref_template="#/components/schemas/{model}",
+                                   mode="serialization")
+    known = components.setdefault("schemas", {})
+    for name, definition in {**found.pop("$defs", {}), body.__name__: found}.items():
+        known.setdefault(name, definition)
+
+    ready = paths.get("/readyz", {}).get("get")
+    if ready is not None:
+        ready["responses"]["200"]["content"] = {
+            "application/json": {"schema": {"type": "object"}}}
+        ready["responses"]["503"] = {
+            "description": "not ready: broker, topics, store or relay not in order",
+            "content": {"application/json": {"schema": {"type": "object"}}}}
+    scrape = paths.get("/metrics", {}).get("get")
+    if scrape is not None:
+        scrape["responses"]["200"]["content"] = {"text/plain": {"schema": {"type": "string"}}}
+    return schema
 
 
 def serve(app: FastAPI, host: str, port: int, log_level: str = "info") -> None:

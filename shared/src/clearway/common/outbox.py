@@ -12,7 +12,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import orjson
@@ -120,7 +120,12 @@ _PARTITIONER = DefaultPartitioner()
 async def _scan_for(bootstrap: str, wanted: dict[tuple[str, int], dict[str, int]],
                     starts: dict[tuple[str, int], int]) -> dict[int, tuple[int, int, int]]:
     """Read each partition from its start to the fetch high watermark; the rows whose ce_id
-    is there, as (row id, partition, offset)."""
+    is there, as (row id, partition, offset).
+
+    A start outside the partition's offsets (past its high watermark, or before its first
+    offset) is not of this partition's log: offsets of a cluster that lost its data (an
+    outbox not republished since), or records removed by retention. Such a partition is
+    read from its beginning, so a row sent to the new cluster is not missed."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
                                 enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
@@ -128,8 +133,17 @@ async def _scan_for(bootstrap: str, wanted: dict[tuple[str, int], dict[str, int]
     try:
         tps = [TopicPartition(topic, partition) for topic, partition in wanted]
         consumer.assign(tps)
+        firsts = await consumer.beginning_offsets(tps)
+        ends = await consumer.end_offsets(tps)
         for tp in tps:
-            consumer.seek(tp, starts[(tp.topic, tp.partition)])
+            start = starts[(tp.topic, tp.partition)]
+            if not firsts[tp] <= start <= ends[tp]:
+                log.info("outbox takeover scan: stored offset outside the partition; "
+                         "reading it from the beginning",
+                         extra={"topic": tp.topic, "partition": tp.partition, "start": start,
+                                "beginning": firsts[tp], "end": ends[tp]})
+                start = firsts[tp]
+            consumer.seek(tp, start)
         pending = set(tps)
         idle = 0
         while pending and idle < 10:
@@ -398,9 +412,12 @@ class OutboxRelay:
 
 
 async def drain_outbox(engine: Engine, table: Table, bootstrap_servers: str, client_id: str,
-                       timeout: float | None = None) -> int:
-    """Publish every unpublished row now (operator commands: replay, recompute); waits for
-    rows a running service's relay holds. Returns how many rows this call published."""
+                       timeout: float | None = None,
+                       progress: Callable[[int, int], None] | None = None) -> int:
+    """Publish every unpublished row now (operator commands: replay, republish, recompute);
+    waits for rows a running service's relay holds. Returns how many rows this call
+    published. `progress(published by this call, rows still unpublished)` is called after
+    each batch and while waiting for other relays."""
     from clearway.common.kafka import make_producer
 
     producer = make_producer(bootstrap_servers, client_id)
@@ -411,17 +428,22 @@ async def drain_outbox(engine: Engine, table: Table, bootstrap_servers: str, cli
         delay = 0.2
         while deadline is None or time.monotonic() < deadline:
             try:
-                if await relay.publish_once():
-                    delay = 0.2
-                    continue
+                sent = await relay.publish_once()
             except Exception as exc:
                 log.warning("could not publish; retrying", extra={"error": type(exc).__name__})
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
                 continue
-            if (await asyncio.to_thread(outbox_depth, engine, table))[0] == 0:
-                return relay.published
-            await asyncio.sleep(0.2)
+            delay = 0.2
+            if sent and progress is None:
+                continue  # more rows may be claimable: count them once none was
+            left = (await asyncio.to_thread(outbox_depth, engine, table))[0]
+            if progress is not None:
+                progress(relay.published, left)
+            if not sent:
+                if left == 0:
+                    return relay.published
+                await asyncio.sleep(0.2)  # rows another relay holds
         raise TimeoutError("rows still unpublished when the time ran out")
     finally:
         await producer.stop()

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from clearway.common.auth import KeyStore, Principal, check_court, require
 from clearway.common.db import make_engine
-from clearway.common.events import Decision, RecordEvent
-from clearway.common.http import create_app
+from clearway.common.events import Decision, RecordEvent, sealed_counts
+from clearway.common.http import create_app, error_responses
 from clearway.common.runtime import Runtime
 from clearway.common.topics import RECORDS
 from clearway.eligibility.domain.history import History
@@ -40,16 +40,6 @@ class EvaluateResponse(BaseModel):
     decisions: list[Decision]
 
 
-def sealed_counts(history_events: list[RecordEvent]) -> set[tuple[str, str, int]]:
-    """Counts a court ordered dismissed and sealed."""
-    return {
-        (e.court, e.order.case_number, e.order.count)
-        for e in history_events
-        if e.order is not None and e.order.outcome == "granted"
-        and e.order.relief == "dismiss_and_seal"
-    }
-
-
 def build_app(settings: EligibilitySettings | None = None) -> FastAPI:
     settings = settings or EligibilitySettings()
     engine = make_engine(settings.sqlalchemy_url())
@@ -60,6 +50,7 @@ def build_app(settings: EligibilitySettings | None = None) -> FastAPI:
     runtime.handler = records_handler(store, runtime.wake_relay)
 
     app = create_app(
+        service="eligibility",
         title="Clearway eligibility",
         description="Applies the Proposition 64 rules (ca-prop64) to each person's history "
         "and publishes explained, versioned decisions to eligibility.decisions.v1.",
@@ -87,7 +78,8 @@ def build_app(settings: EligibilitySettings | None = None) -> FastAPI:
                 "decisions": [d.model_dump(mode="json") for d in visible]}
 
     @app.post("/v1/evaluate", tags=["decisions"], response_model=EvaluateResponse,
-              summary="Dry run: decide for the given events of one person; publishes nothing")
+              summary="Dry run: decide for the given events of one person; publishes nothing",
+              responses=error_responses(400))
     async def evaluate(request: EvaluateRequest, principal: Reader) -> EvaluateResponse:
         subjects = {e.subject_id for e in request.events}
         if len(subjects) != 1:

@@ -12,6 +12,8 @@ from clearway.common.cli import keys_app
 from clearway.common.db import make_engine
 from clearway.common.http import serve as serve_http
 from clearway.common.logging import configure_logging
+from clearway.common.republish import Republish, add_republish_command
+from clearway.common.topics import DECISIONS
 from clearway.eligibility.settings import EligibilitySettings
 
 app = typer.Typer(help="Clearway eligibility: the Prop 64 rules.", no_args_is_help=True)
@@ -85,3 +87,10 @@ def rules_doc(out: Path = typer.Option(None, help="write here instead of stdout"
         out.write_text(text)
     else:
         typer.echo(text, nl=False)
+
+
+add_republish_command(app, Republish(
+    service="eligibility", settings=EligibilitySettings, store=_store, topic=DECISIONS,
+    row="decision version"),
+    safe_because="Filing and notify skip the decisions they have applied already "
+    "(their dedupe); integrators dedupe on ce_id.")

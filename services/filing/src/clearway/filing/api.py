@@ -2,7 +2,8 @@
 
 Reads need the `motions:read` scope, creating and filing need `motions:write`; a key acts
 only for its courts. A motion or bulk motion of a court the key may not act for answers
-404, as if it did not exist."""
+404, as if it did not exist. So does, to a key without `sealed:read`, the motion of a case
+a court ordered dismissed and sealed (and the PDF and CSV of a bulk motion listing one)."""
 from __future__ import annotations
 
 import asyncio
@@ -17,7 +18,7 @@ from fastapi.responses import StreamingResponse
 from clearway.common.auth import KeyStore, Principal, check_court, require
 from clearway.common.db import make_engine
 from clearway.common.events import Decision, RecordEvent
-from clearway.common.http import create_app
+from clearway.common.http import create_app, error_responses
 from clearway.common.runtime import Runtime
 from clearway.common.topics import DECISIONS, RECORDS
 from clearway.filing.adapters.documents import (
@@ -72,6 +73,7 @@ def build_app(settings: FilingSettings | None = None) -> FastAPI:
     bulk_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 
     app = create_app(
+        service="filing",
         title="Clearway filing",
         description="Turns granted relief into court motions under HS 11361.8 (PDF), per "
         "case and as bulk motions per court.",
@@ -83,9 +85,19 @@ def build_app(settings: FilingSettings | None = None) -> FastAPI:
 
     def motion_for(principal: Principal, motion_id: str) -> MotionRow:
         motion = store.motion(motion_id)
-        if motion is None or not principal.may_act_for(motion.court):
+        if (motion is None or not principal.may_act_for(motion.court)
+                or (not principal.has("sealed:read")
+                    and store.is_sealed(motion.court, motion.case_number))):
             raise _not_found("motion")
         return motion
+
+    def bulk_document_for(principal: Principal, bulk_id: str) -> dict[str, object]:
+        bulk = bulk_for(principal, bulk_id)
+        if not principal.has("sealed:read") and store.bulk_lists_sealed(bulk_id):
+            raise HTTPException(403, detail={
+                "error": "sealed", "message": "the bulk motion lists a case a court ordered "
+                "dismissed and sealed: its documents need the sealed:read scope"})
+        return bulk
 
     def bulk_for(principal: Principal, bulk_id: str) -> dict[str, object]:
         bulk = store.bulk(bulk_id)
@@ -102,7 +114,8 @@ def build_app(settings: FilingSettings | None = None) -> FastAPI:
             description="`next_after` of the previous page (a motion_id)")] = None,
     ) -> dict[str, object]:
         check_court(principal, court)
-        rows = await asyncio.to_thread(store.motions_of, court, status, limit, after)
+        rows = await asyncio.to_thread(store.motions_of, court, status, limit, after,
+                                       not principal.has("sealed:read"))
         return {"court": court, "status": status, "motions": [m.as_dict() for m in rows],
                 "next_after": rows[-1].motion_id if len(rows) == limit else None}
 
@@ -117,7 +130,8 @@ def build_app(settings: FilingSettings | None = None) -> FastAPI:
         return (await asyncio.to_thread(motion_for, principal, motion_id)).as_dict()
 
     @app.get("/v1/motions/{motion_id}/pdf", tags=["motions"], summary="A motion's PDF",
-             response_class=StreamingResponse)
+             response_class=StreamingResponse, responses=error_responses(409, described={
+                 409: "`not_rendered`: the PDF waits for the court record to render"}))
     async def motion_pdf(motion_id: str, principal: Reader) -> StreamingResponse:
         motion = await asyncio.to_thread(motion_for, principal, motion_id)
         if not motion.document_sha256:
@@ -127,7 +141,9 @@ def build_app(settings: FilingSettings | None = None) -> FastAPI:
                          f"motion-{motion.court}-{motion.case_number}-{motion_id}.pdf")
 
     @app.post("/v1/motions/{motion_id}/file", tags=["motions"],
-              summary="Record that a ready motion was filed with the court on its own")
+              summary="Record that a ready motion was filed with the court on its own",
+              responses=error_responses(409, described={
+                  409: "`invalid_status`: the motion's status does not allow filing it"}))
     async def file_motion(motion_id: str, principal: Writer) -> dict[str, object]:
         await asyncio.to_thread(motion_for, principal, motion_id)
         try:
@@ -147,7 +163,10 @@ def build_app(settings: FilingSettings | None = None) -> FastAPI:
                                      attempts=settings.bulk_attempts).as_dict()
 
     @app.post("/v1/courts/{court}/bulk-motions", tags=["bulk motions"], status_code=201,
-              summary="Gather every ready motion of a court into one bulk motion (PDF + CSV)")
+              summary="Gather every ready motion of a court into one bulk motion (PDF + CSV)",
+              responses=error_responses(409, described={
+                  409: "`nothing_to_file`: no ready motion; `conflict`: the motions kept "
+                  "changing, try again"}))
     async def create_bulk(court: str, principal: Writer) -> dict[str, object]:
         check_court(principal, court)
         try:
@@ -174,14 +193,14 @@ def build_app(settings: FilingSettings | None = None) -> FastAPI:
     @app.get("/v1/bulk-motions/{bulk_id}/pdf", tags=["bulk motions"],
              response_class=StreamingResponse, summary="The bulk motion's PDF")
     async def bulk_pdf(bulk_id: str, principal: Reader) -> StreamingResponse:
-        bulk = await asyncio.to_thread(bulk_for, principal, bulk_id)
+        bulk = await asyncio.to_thread(bulk_document_for, principal, bulk_id)
         return _download(documents, str(bulk["document_sha256"]), "pdf", "application/pdf",
                          f"bulk-motion-{bulk['court']}-{bulk_id}.pdf")
 
     @app.get("/v1/bulk-motions/{bulk_id}/csv", tags=["bulk motions"],
              response_class=StreamingResponse, summary="The bulk motion's Exhibit A as CSV")
     async def bulk_csv(bulk_id: str, principal: Reader) -> StreamingResponse:
-        bulk = await asyncio.to_thread(bulk_for, principal, bulk_id)
+        bulk = await asyncio.to_thread(bulk_document_for, principal, bulk_id)
         return _download(documents, str(bulk["csv_sha256"]), "csv", "text/csv; charset=utf-8",
                          f"bulk-motion-{bulk['court']}-{bulk_id}-exhibit-a.csv")
 

@@ -14,6 +14,8 @@ from clearway.common.cli import keys_app
 from clearway.common.db import make_engine
 from clearway.common.http import serve as serve_http
 from clearway.common.logging import configure_logging
+from clearway.common.republish import Republish, add_republish_command
+from clearway.common.topics import MOTIONS
 from clearway.filing.settings import FilingSettings
 
 app = typer.Typer(help="Clearway filing: motions under HS 11361.8.", no_args_is_help=True)
@@ -112,3 +114,9 @@ def bench_bulk(
                f"(at start {figures['baseline_rss_mb']:.0f} MB); PDF "
                f"{figures['pdf_bytes'] / 1e6:.1f} MB, CSV {figures['csv_bytes'] / 1e6:.1f} MB; "
                f"seeding took {figures['seed_seconds']:.1f} s")
+
+
+add_republish_command(app, Republish(
+    service="filing", settings=FilingSettings, store=_store, topic=MOTIONS,
+    row="motion event"),
+    safe_because="Consumers dedupe on ce_id (<motion_id>/<status>), so republishing is safe.")

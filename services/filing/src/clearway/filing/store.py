@@ -42,6 +42,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    exists,
     func,
     select,
     update,
@@ -778,13 +779,16 @@ class FilingStore:
         return _row(r) if r else None
 
     def motions_of(self, court: str, status: str | None = None, limit: int = 100,
-                   after: str | None = None) -> list[MotionRow]:
-        """A court's motions in motion_id order, a page at a time (`after` the last id)."""
+                   after: str | None = None, hide_sealed: bool = False) -> list[MotionRow]:
+        """A court's motions in motion_id order, a page at a time (`after` the last id);
+        `hide_sealed` leaves out the motions of sealed cases (`is_sealed`)."""
         stmt = select(motions).where(motions.c.court == court)
         if status:
             stmt = stmt.where(motions.c.status == status)
         if after:
             stmt = stmt.where(motions.c.motion_id > after)
+        if hide_sealed:
+            stmt = stmt.where(~_sealed_order(motions.c.court, motions.c.case_number))
         with self._read() as conn:
             return [_row(r) for r in conn.execute(stmt.order_by(motions.c.motion_id).limit(limit))]
 
@@ -793,6 +797,20 @@ class FilingStore:
             return [_row(r) for r in conn.execute(select(motions).where(
                 motions.c.court == court, motions.c.case_number == case_number)
                 .order_by(motions.c.sequence))]
+
+    def is_sealed(self, court: str, case_number: str) -> bool:
+        """A court granted dismissal and sealing of a count of the case: its motions and
+        their documents are shown only to keys with `sealed:read`. A motion covers every
+        count of a case, so one sealed count seals the whole document."""
+        with self._read() as conn:
+            return bool(conn.execute(select(_sealed_order(court, case_number))).scalar())
+
+    def bulk_lists_sealed(self, bulk_id: str) -> bool:
+        """A motion of a sealed case is in the bulk motion (its PDF and CSV name it)."""
+        with self._read() as conn:
+            return bool(conn.execute(select(exists().where(
+                motions.c.bulk_motion_id == bulk_id,
+                _sealed_order(motions.c.court, motions.c.case_number)))).scalar())
 
     def bulk(self, bulk_id: str) -> dict[str, object] | None:
         with self._read() as conn:
@@ -811,6 +829,14 @@ class FilingStore:
             stmt = stmt.where(motions.c.court == court)
         with self._read() as conn:
             return {r[0]: r[1] for r in conn.execute(stmt)}
+
+
+def _sealed_order(court: Any, case_number: Any) -> Any:
+    """EXISTS a granted dismiss-and-seal court order on a count of the case."""
+    return exists().where(court_orders.c.court == court,
+                          court_orders.c.case_number == case_number,
+                          court_orders.c.outcome == "granted",
+                          court_orders.c.relief == "dismiss_and_seal")
 
 
 def _bulk_dict(b: Any) -> dict[str, object]:

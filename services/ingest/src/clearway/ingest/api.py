@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from clearway.common.auth import KeyStore, Principal
 from clearway.common.db import make_engine
 from clearway.common.events import RecordEvent
-from clearway.common.http import create_app
+from clearway.common.http import create_app, error_responses
 from clearway.common.runtime import Runtime
 from clearway.common.topics import RECORDS
 from clearway.ingest import metrics
@@ -42,7 +42,7 @@ from clearway.ingest.domain.validation import (
     parse_event,
 )
 from clearway.ingest.examples import CSV_EXAMPLE, DISPOSITION_EXAMPLE, EXAMPLES, NDJSON_EXAMPLE
-from clearway.ingest.schemas import Accepted, BulkReport, Standing, error_responses
+from clearway.ingest.schemas import ERRORS, Accepted, BulkReport, Standing
 from clearway.ingest.settings import IngestSettings
 from clearway.ingest.store import IngestStore, Outcome, api_keys, outbox
 
@@ -50,7 +50,6 @@ log = logging.getLogger(__name__)
 
 NDJSON = "application/x-ndjson"
 CSV_TYPES = ("text/csv", "text/plain", "application/csv", "application/octet-stream")
-SECURITY: list[dict[str, list[str]]] = [{"apiKey": []}]
 _EVENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 FORBIDDEN_COURT: FieldError = {"field": "court", "type": "forbidden",
@@ -185,6 +184,7 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
     runtime = Runtime(settings, engine, outbox=outbox)
 
     app = create_app(
+        service="ingest",
         title="Clearway ingest",
         description=DESCRIPTION,
         runtime=runtime,
@@ -253,12 +253,11 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
         "back (header `Idempotent-Replayed: true`) and nothing new is published; with other "
         "content it is a 409.",
         response_model=Accepted,
-        responses={**error_responses(400, 401, 403, 409, 413, 422, 503),
+        responses={**error_responses(400, 409, 413, 422, 503, described=ERRORS),
                    202: {"description": f"accepted: durable, and on its way to {RECORDS}",
                          "headers": {"Idempotent-Replayed": {
                              "description": "`true` when this event was accepted before",
                              "schema": {"type": "string"}}}}},
-        openapi_extra={"security": SECURITY},
     )
     async def post_record(
         principal: Writer,
@@ -279,9 +278,9 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
         description=BATCH_DESCRIPTION.format(limit=settings.batch_limit,
                                              line=settings.max_line_bytes),
         response_model=BulkReport,
-        responses={**error_responses(400, 401, 403, 413, 415, 422, 503),
+        responses={**error_responses(400, 413, 415, 422, 503, described=ERRORS),
                    200: {"description": "every bad item by its number; the good ones accepted"}},
-        openapi_extra={"security": SECURITY, **BATCH_BODY},
+        openapi_extra=BATCH_BODY,
     )
     async def post_batch(request: Request, principal: Writer) -> JSONResponse:
         media = _media_type(request)
@@ -343,9 +342,9 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
         description=CSV_DESCRIPTION.format(columns=_columns_table(),
                                            limit=settings.max_body_bytes),
         response_model=BulkReport,
-        responses={**error_responses(400, 401, 403, 413, 415, 422, 503),
+        responses={**error_responses(400, 413, 415, 422, 503, described=ERRORS),
                    200: {"description": "every bad event by its rows; the good ones accepted"}},
-        openapi_extra={"security": SECURITY, **CSV_BODY},
+        openapi_extra=CSV_BODY,
     )
     async def post_csv(request: Request, principal: Writer) -> JSONResponse:
         media = _media_type(request)
@@ -384,8 +383,7 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
         tags=["records"],
         summary="Where an accepted event stands: accepted, published, partition and offset",
         response_model=Standing,
-        responses=error_responses(401, 403, 404, 409, 422, 503),
-        openapi_extra={"security": SECURITY},
+        responses=error_responses(404, 409, 422, 503, described=ERRORS),
     )
     async def get_record(
         event_id: str,
@@ -398,7 +396,8 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
         if court is not None:
             _check_court(principal, court)
             courts = frozenset({court})
-        found = await asyncio.to_thread(store.standing, event_id, courts)
+        found = await asyncio.to_thread(store.standing, event_id, courts,
+                                        not principal.has("sealed:read"))
         if not found:
             raise _error(404, "not_found", "no accepted event with this id for your courts")
         if len(found) > 1:
@@ -410,7 +409,6 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
                 "accepted_at": s.accepted_at, "topic": RECORDS,
                 "partition": s.partition, "offset": s.offset}
 
-    _document(app)
     return app
 
 
@@ -603,37 +601,3 @@ CSV_BODY = {
         },
     }
 }
-
-
-def _document(app: FastAPI) -> None:
-    """Finish the generated OpenAPI: the key scheme, and the operations routes' real
-    answers (/readyz may say 503, /metrics is Prometheus text)."""
-    generate = app.openapi
-    patched: dict[int, dict[str, Any]] = {}
-
-    def openapi() -> dict[str, Any]:
-        schema = generate()
-        if id(schema) in patched:
-            return schema
-        components = schema.setdefault("components", {})
-        components.setdefault("securitySchemes", {})["apiKey"] = {
-            "type": "http", "scheme": "bearer",
-            "description": "an API key (`cw_<id>_<secret>`) from `clearway-ingest keys create`",
-        }
-        paths = schema.get("paths", {})
-        ready = paths.get("/readyz", {}).get("get")
-        if ready is not None:
-            ready.setdefault("responses", {})["503"] = {
-                "description": "not ready: broker, topics, store or relay not in order",
-                "content": {"application/json": {"schema": {"type": "object"}}},
-            }
-            ready["responses"]["200"]["content"] = {
-                "application/json": {"schema": {"type": "object"}}}
-        scrape = paths.get("/metrics", {}).get("get")
-        if scrape is not None:
-            scrape["responses"]["200"]["content"] = {"text/plain": {"schema": {"type": "string"}}}
-        patched.clear()
-        patched[id(schema)] = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,30 +1,22 @@
-"""The shapes ingest answers with, as documented in its OpenAPI. Error bodies name fields
-and never carry a submitted value."""
+"""The shapes ingest answers with, as documented in its OpenAPI. Error bodies
+(clearway.common.http.ErrorBody) name fields and never carry a submitted value."""
 from __future__ import annotations
 
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from clearway.common.http import FieldError
 
-class FieldError(BaseModel):
-    field: str = Field(description="dotted path of the bad field, e.g. subject.date_of_birth; "
-                       "`<body>`, `<item>`, `<line>` or `<row>` for the whole thing")
-    message: str = Field(description="what is wrong, in words; never the submitted value")
-    type: str = Field(description="machine-readable error kind, e.g. missing, date_parsing, "
-                      "forbidden, conflict, too_large")
-    row: int | None = Field(default=None, description="CSV only: the row this error is about")
-
-
-class ErrorBody(BaseModel):
-    """Every 4xx answer."""
-
-    model_config = ConfigDict(extra="allow")
-
-    error: str = Field(description="unauthenticated, forbidden, invalid, invalid_json, "
-                       "too_large, too_many, conflict, not_found, ambiguous, ...")
-    message: str
-    errors: list[FieldError] | None = Field(default=None, description="one entry per bad field")
+ERRORS = {
+    400: "the body cannot be decoded (not JSON, not UTF-8)",
+    404: "no such event for the key's courts",
+    409: "this event_id was accepted before with other content (or is ambiguous)",
+    413: "the body (or an NDJSON line) is over the size limit, or too many items",
+    415: "unsupported content type",
+    422: "invalid input; `errors` names each bad field",
+    503: "the store is unavailable: retry (events already accepted answer as duplicates)",
+}
 
 
 class Accepted(BaseModel):
@@ -82,19 +74,3 @@ class Standing(BaseModel):
     topic: str
     partition: int | None
     offset: int | None
-
-
-def error_responses(*codes: int) -> dict[int | str, dict[str, object]]:
-    """OpenAPI `responses` entries for the given 4xx codes."""
-    described = {
-        400: "the body cannot be decoded (not JSON, not UTF-8)",
-        401: "no API key, or an unknown or revoked one",
-        403: "the key lacks the scope, or may not act for this court",
-        404: "no such event for the key's courts",
-        409: "this event_id was accepted before with other content (or is ambiguous)",
-        413: "the body (or an NDJSON line) is over the size limit, or too many items",
-        415: "unsupported content type",
-        422: "invalid input; `errors` names each bad field",
-        503: "the store is unavailable: retry (events already accepted answer as duplicates)",
-    }
-    return {code: {"model": ErrorBody, "description": described[code]} for code in codes}

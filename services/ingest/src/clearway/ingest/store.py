@@ -12,6 +12,7 @@ from typing import Literal
 from sqlalchemy import (
     BigInteger,
     Column,
+    Connection,
     Engine,
     Float,
     Integer,
@@ -26,7 +27,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from clearway.common.auth import api_keys_table
 from clearway.common.db import create_schema
-from clearway.common.events import RecordEvent
+from clearway.common.events import RecordEvent, sealed_counts
 from clearway.common.outbox import OutboxMessage, add_to_outbox, outbox_table
 from clearway.common.topics import RECORDS
 
@@ -149,7 +150,10 @@ class IngestStore:
                 ), key=lambda r: (r["court"], r["event_id"])))
         return outcomes
 
-    def standing(self, event_id: str, courts: frozenset[str] | None) -> list[Standing]:
+    def standing(self, event_id: str, courts: frozenset[str] | None,
+                 hide_sealed: bool = False) -> list[Standing]:
+        """Where the accepted events with this id stand; `hide_sealed` leaves out those of
+        a case a court ordered dismissed and sealed (any count of it), and the orders."""
         stmt = (
             select(records, outbox.c.published_at, outbox.c.partition, outbox.c.offset)
             .join(outbox, outbox.c.id == records.c.outbox_id)
@@ -158,11 +162,28 @@ class IngestStore:
         if courts is not None:
             stmt = stmt.where(records.c.court.in_(courts))
         with self.engine.connect() as conn:
-            return [
+            found = [
                 Standing(r.event_id, r.court, r.subject_id, r.event_type, _iso(r.accepted_at),
                          r.published_at is not None, r.partition, r.offset)
                 for r in conn.execute(stmt)
             ]
+            if hide_sealed:
+                found = [s for s in found if not self._sealed(conn, s)]
+        return found
+
+    @staticmethod
+    def _sealed(conn: Connection, standing: Standing) -> bool:
+        """The event is about a case with a sealed count: read from the person's accepted
+        events (kept in the outbox), a handful per person."""
+        values = conn.execute(
+            select(records.c.court, records.c.event_id, outbox.c.value)
+            .join(outbox, outbox.c.id == records.c.outbox_id)
+            .where(records.c.subject_id == standing.subject_id)).all()
+        events = {(r.court, r.event_id): RecordEvent.model_validate_json(r.value)
+                  for r in values}
+        event = events[(standing.court, standing.event_id)]
+        sealed = {(court, case) for court, case, _ in sealed_counts(events.values())}
+        return (event.court, event.case_number) in sealed
 
     def count(self) -> int:
         with self.engine.connect() as conn:

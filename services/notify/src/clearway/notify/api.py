@@ -1,6 +1,7 @@
 """Notify's HTTP API: a person's notices and deliveries, failed and unreachable lists,
 resend and replan for operators, opt-outs. Nothing here returns contact details or
-message text."""
+message text. Notices and deliveries of a case a court ordered dismissed and sealed are
+listed only to keys with `sealed:read`."""
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from clearway.common.auth import KeyStore, Principal, check_court, require
 from clearway.common.db import make_engine
 from clearway.common.events import Decision, RecordEvent
-from clearway.common.http import create_app
+from clearway.common.http import create_app, error_responses
 from clearway.common.runtime import Runtime
 from clearway.common.topics import DECISIONS, RECORDS
 from clearway.notify.adapters.base import Channel
@@ -21,7 +22,7 @@ from clearway.notify.adapters.letter import LetterChannel, LetterSettings
 from clearway.notify.adapters.sms import SmsChannel, SmsSettings
 from clearway.notify.dispatch import Dispatcher
 from clearway.notify.settings import NotifySettings
-from clearway.notify.store import NotifyStore, api_keys, outbox
+from clearway.notify.store import CURSOR_PATTERN, NotifyStore, api_keys, outbox
 from clearway.notify.stream import notify_handler
 
 Reader = Annotated[Principal, Depends(require("notices:read"))]
@@ -32,6 +33,9 @@ DeliveryStatusQuery = Literal["failed", "retrying", "sent", "opted_out", "pendin
 NoticeStateQuery = Literal["unreachable", "pending", "planned", "suppressed", "withdrawn"]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 CourtFilter = Annotated[str | None, Query(description="only this court (a court code)")]
+After = Annotated[str | None, Query(
+    description="`next_after` of the previous page; the last page answers null",
+    pattern=CURSOR_PATTERN, max_length=80)]
 
 RESEND_REFUSALS = {
     "deceased": "the person has died; nothing is sent to them",
@@ -84,6 +88,7 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
     runtime.workers.stoppers.insert(0, dispatcher.stop)
 
     app = create_app(
+        service="notify",
         title="Clearway notify",
         description="Tells each person with granted relief, in their language, by email, "
         "SMS or letter; records every delivery attempt.",
@@ -112,8 +117,10 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
              summary="A person's notices and every delivery of them (no contact details, "
              "no text)")
     async def subject_deliveries(subject_id: str, principal: Reader) -> dict[str, object]:
-        found, rows = await asyncio.gather(asyncio.to_thread(store.notices_of, subject_id),
-                                           asyncio.to_thread(store.deliveries_of, subject_id))
+        hide = not principal.has("sealed:read")
+        found, rows = await asyncio.gather(
+            asyncio.to_thread(store.notices_of, subject_id, hide),
+            asyncio.to_thread(store.deliveries_of, subject_id, hide))
         return {"subject_id": subject_id,
                 "notices": [n for n in found if principal.may_act_for(str(n["court"]))],
                 "deliveries": [r for r in rows if principal.may_act_for(str(r["court"]))]}
@@ -121,21 +128,28 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
     @app.get("/v1/deliveries", tags=["deliveries"],
              summary="Deliveries by status (failed by default): the operators' work list")
     async def by_status(principal: Reader, status: DeliveryStatusQuery = "failed",
-                        court: CourtFilter = None, limit: Limit = 200) -> dict[str, object]:
-        rows = await asyncio.to_thread(store.deliveries_with, status, visible(principal, court),
-                                       limit)
-        return {"status": status, "deliveries": rows}
+                        court: CourtFilter = None, limit: Limit = 200,
+                        after: After = None) -> dict[str, object]:
+        rows, next_after = await asyncio.to_thread(
+            store.deliveries_with, status, visible(principal, court), limit, after,
+            not principal.has("sealed:read"))
+        return {"status": status, "deliveries": rows, "next_after": next_after}
 
     @app.get("/v1/notices", tags=["deliveries"],
              summary="Notices by state (unreachable by default: nobody could be reached)")
     async def by_state(principal: Reader, state: NoticeStateQuery = "unreachable",
-                       court: CourtFilter = None, limit: Limit = 200) -> dict[str, object]:
-        rows = await asyncio.to_thread(store.notices_with, state, visible(principal, court),
-                                       limit)
-        return {"state": state, "notices": rows}
+                       court: CourtFilter = None, limit: Limit = 200,
+                       after: After = None) -> dict[str, object]:
+        rows, next_after = await asyncio.to_thread(
+            store.notices_with, state, visible(principal, court), limit, after,
+            not principal.has("sealed:read"))
+        return {"state": state, "notices": rows, "next_after": next_after}
 
     @app.post("/v1/deliveries/{delivery_id}/resend", tags=["deliveries"],
-              summary="Send a failed (or sent) delivery again, as a new round of attempts")
+              summary="Send a failed (or sent) delivery again, as a new round of attempts",
+              responses=error_responses(409, described={
+                  409: "`not_resendable`: `reason` says why (deceased, opted_out, "
+                  "letter_already_queued, status:<status>)"}))
     async def resend(delivery_id: str, principal: Writer) -> dict[str, object]:
         found = await asyncio.to_thread(store.delivery, delivery_id)
         if found is None or not principal.may_act_for(str(found["court"])):
@@ -150,7 +164,9 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
 
     @app.post("/v1/deliveries/{delivery_id}/mark-sent", tags=["deliveries"],
               summary="Record a failed delivery as sent after checking it arrived (for "
-              "example an e-mail whose outcome was unknown)")
+              "example an e-mail whose outcome was unknown)",
+              responses=error_responses(409, described={
+                  409: "`not_failed`: only a failed delivery can be marked sent"}))
     async def mark_sent(delivery_id: str, principal: Writer) -> dict[str, object]:
         found = await asyncio.to_thread(store.delivery, delivery_id)
         if found is None or not principal.may_act_for(str(found["court"])):
@@ -162,7 +178,9 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
         return {"delivery_id": delivery_id, "status": "sent"}
 
     @app.post("/v1/notices/{notice_id}/replan", tags=["deliveries"],
-              summary="Plan an unreachable notice again (after new contact data arrived)")
+              summary="Plan an unreachable notice again (after new contact data arrived)",
+              responses=error_responses(409, described={
+                  409: "`not_unreachable`: only an unreachable notice can be planned again"}))
     async def replan(notice_id: str, principal: Writer) -> dict[str, object]:
         found = await asyncio.to_thread(store.notice, notice_id)
         if found is None or not principal.may_act_for(str(found["court"])):
@@ -181,7 +199,8 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
         return {"subject_id": subject_id, "opted_out": sorted(channels)}
 
     @app.put("/v1/subjects/{subject_id}/opt-outs", tags=["opt-outs"],
-             summary="Opt a person out of (or back into) a channel")
+             summary="Opt a person out of (or back into) a channel",
+             responses=error_responses(400))
     async def opt_out(subject_id: str, body: OptOut, principal: Writer) -> dict[str, object]:
         await check_person(principal, subject_id)
         await asyncio.to_thread(store.set_opt_out, subject_id, body.channel, body.opted_out)

@@ -10,6 +10,8 @@ from clearway.common.cli import keys_app
 from clearway.common.db import make_engine
 from clearway.common.http import serve as serve_http
 from clearway.common.logging import configure_logging
+from clearway.common.republish import Republish, add_republish_command
+from clearway.common.topics import DELIVERIES
 from clearway.notify.settings import NotifySettings
 
 app = typer.Typer(help="Clearway notify: notices by email, SMS and letter.", no_args_is_help=True)
@@ -81,11 +83,11 @@ def deliveries(
     """List deliveries by status (ids, channel, error; no contact details)."""
     store = _store()
     if status == "unreachable":
-        for n in store.notices_with("unreachable", None, limit):
+        for n in store.notices_with("unreachable", None, limit)[0]:
             typer.echo(f"{n['notice_id']}\t{n['subject_id']}\t{n['court']}\t{n['case_number']}"
                        f"\t{n['notice_kind']}")
         return
-    for d in store.deliveries_with(status, None, limit):
+    for d in store.deliveries_with(status, None, limit)[0]:
         typer.echo(f"{d['delivery_id']}\t{d['subject_id']}\t{d['court']}\t{d['channel']}"
                    f"\t{d['status']}\t{d['attempts']}\t{d['last_error'] or ''}")
 
@@ -95,3 +97,10 @@ def status() -> None:
     """Counts of notices and deliveries by state."""
     for key, value in sorted(_store().counts().items()):
         typer.echo(f"{key}\t{value}")
+
+
+add_republish_command(app, Republish(
+    service="notify", settings=NotifySettings, store=_store, topic=DELIVERIES,
+    row="delivery event"),
+    safe_because="Only the events are republished: nobody is notified again, and "
+    "consumers dedupe on ce_id.")

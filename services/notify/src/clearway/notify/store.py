@@ -43,7 +43,9 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     and_,
+    exists,
     func,
+    or_,
     select,
     update,
 )
@@ -601,47 +603,70 @@ class NotifyStore:
         return recovered
 
     # -- operators --------------------------------------------------------------------------
-    def notices_of(self, subject_id: str) -> list[dict[str, object]]:
+    def notices_of(self, subject_id: str, hide_sealed: bool = False) -> list[dict[str, object]]:
+        stmt = select(notices).where(notices.c.subject_id == subject_id)
+        if hide_sealed:
+            stmt = stmt.where(~_sealed_case(notices.c.court, notices.c.case_number))
         with self._connect() as conn:
-            return [_public_notice(r) for r in conn.execute(
-                select(notices).where(notices.c.subject_id == subject_id)
-                .order_by(notices.c.created_at))]
+            return [_public_notice(r) for r in conn.execute(stmt.order_by(notices.c.created_at))]
 
-    def deliveries_of(self, subject_id: str) -> list[dict[str, object]]:
-        return self._list(deliveries.c.subject_id == subject_id)
+    def deliveries_of(self, subject_id: str, hide_sealed: bool = False
+                      ) -> list[dict[str, object]]:
+        rows, _ = self._list(deliveries.c.subject_id == subject_id, hide_sealed=hide_sealed)
+        return rows
 
-    def deliveries_with(self, status: str, courts: frozenset[str] | None,
-                        limit: int = 500) -> list[dict[str, object]]:
+    def deliveries_with(self, status: str, courts: frozenset[str] | None, limit: int = 500,
+                        after: str | None = None, hide_sealed: bool = False
+                        ) -> tuple[list[dict[str, object]], str | None]:
+        """Deliveries in a status, oldest change first, a page at a time: `after` is the
+        cursor the previous page returned (None on the last page)."""
         cond = deliveries.c.status == status
         if courts is not None:
             cond = and_(cond, deliveries.c.court.in_(courts))
-        return self._list(cond, limit)
+        return self._list(cond, limit, after, hide_sealed)
 
     def notice(self, notice_id: str) -> dict[str, object] | None:
         with self._connect() as conn:
             r = conn.execute(select(notices).where(notices.c.notice_id == notice_id)).first()
         return _public_notice(r) if r is not None else None
 
-    def notices_with(self, state: str, courts: frozenset[str] | None,
-                     limit: int = 500) -> list[dict[str, object]]:
-        """Notices in a state; `unreachable` is the list of people nobody could reach."""
+    def notices_with(self, state: str, courts: frozenset[str] | None, limit: int = 500,
+                     after: str | None = None, hide_sealed: bool = False
+                     ) -> tuple[list[dict[str, object]], str | None]:
+        """Notices in a state, a page at a time as `deliveries_with`; `unreachable` is the
+        list of people nobody could reach."""
         stmt = select(notices).where(notices.c.state == state)
         if courts is not None:
             stmt = stmt.where(notices.c.court.in_(courts))
+        if hide_sealed:
+            stmt = stmt.where(~_sealed_case(notices.c.court, notices.c.case_number))
+        if after is not None:
+            stmt = stmt.where(_after(after, notices.c.updated_at, notices.c.notice_id))
         with self._connect() as conn:
-            return [_public_notice(r) for r in conn.execute(
-                stmt.order_by(notices.c.updated_at).limit(limit))]
+            found = list(conn.execute(
+                stmt.order_by(notices.c.updated_at, notices.c.notice_id).limit(limit)))
+        return ([_public_notice(r) for r in found],
+                _cursor(found[-1].updated_at, found[-1].notice_id)
+                if len(found) == limit else None)
 
-    def _list(self, cond: Any, limit: int = 500) -> list[dict[str, object]]:
+    def _list(self, cond: Any, limit: int = 500, after: str | None = None,
+              hide_sealed: bool = False) -> tuple[list[dict[str, object]], str | None]:
+        if hide_sealed:
+            cond = and_(cond, ~_sealed_case(notices.c.court, notices.c.case_number))
+        if after is not None:
+            cond = and_(cond, _after(after, deliveries.c.updated_at, deliveries.c.delivery_id))
         with self._connect() as conn:
-            rows = conn.execute(
+            found = list(conn.execute(
                 select(deliveries, notices.c.case_number, notices.c.kind)
                 .join(notices, notices.c.notice_id == deliveries.c.notice_id)
-                .where(cond).order_by(deliveries.c.updated_at).limit(limit))
-            return [_public_delivery(r) for r in rows]
+                .where(cond).order_by(deliveries.c.updated_at, deliveries.c.delivery_id)
+                .limit(limit)))
+        return ([_public_delivery(r) for r in found],
+                _cursor(found[-1].updated_at, found[-1].delivery_id)
+                if len(found) == limit else None)
 
     def delivery(self, delivery_id: str) -> dict[str, object] | None:
-        found = self._list(deliveries.c.delivery_id == delivery_id, 1)
+        found, _ = self._list(deliveries.c.delivery_id == delivery_id, 1)
         return found[0] if found else None
 
     def courts_of(self, subject_id: str) -> frozenset[str]:
@@ -738,6 +763,28 @@ def _notice_of(r: Any) -> dict[str, object]:
 
 def _iso(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat()
+
+
+CURSOR_PATTERN = r"^[0-9]+(\.[0-9]+)?~[0-9a-f-]{1,36}$"
+
+
+def _cursor(updated_at: float, row_id: str) -> str:
+    """Where a page ended: the last row's change time (exact: repr) and id."""
+    return f"{updated_at!r}~{row_id}"
+
+
+def _after(cursor: str, updated_at: Any, row_id: Any) -> Any:
+    at, _, last_id = cursor.partition("~")
+    return or_(updated_at > float(at), and_(updated_at == float(at), row_id > last_id))
+
+
+def _sealed_case(court: Any, case_number: Any) -> Any:
+    """EXISTS a notice of a court order granting dismissal and sealing in the case: every
+    notice and delivery of the case is then shown only to keys with `sealed:read`."""
+    order = notices.alias("sealing_order")
+    return exists().where(order.c.court == court, order.c.case_number == case_number,
+                          order.c.kind == "order_granted",
+                          order.c.reliefs.contains("dismiss_and_seal"))
 
 
 def _public_delivery(r: Any) -> dict[str, object]:
