@@ -2,9 +2,11 @@
 (contract section 2), however often the topic delivers it."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
-from sqlalchemy import Column, Connection, MetaData, String, Table, select, tuple_
+from sqlalchemy import Column, Connection, MetaData, Row, String, Table, select
 
 from clearway.common.events import RecordEvent
 
@@ -19,17 +21,29 @@ def processed_events_table(metadata: MetaData) -> Table:
     )
 
 
+def rows_by_key(conn: Connection, table: Table, keys: Iterable[tuple[str, str]],
+                *columns: Any) -> Iterator[Row[Any]]:
+    """The rows of `table` whose (court, event_id) is among `keys` (`columns` of them;
+    default: the key). Asked court by court with `event_id IN (...)`, which searches the
+    primary key: SQLite answers a row-value `(court, event_id) IN (...)` by scanning the
+    whole table, a cost that grew with every event stored."""
+    by_court: defaultdict[str, list[str]] = defaultdict(list)
+    for court, event_id in keys:
+        by_court[court].append(event_id)
+    wanted = columns or (table.c.court, table.c.event_id)
+    for court, event_ids in by_court.items():
+        for i in range(0, len(event_ids), CHUNK):
+            yield from conn.execute(select(*wanted).where(
+                table.c.court == court, table.c.event_id.in_(event_ids[i:i + CHUNK])))
+
+
 def unseen(conn: Connection, table: Table, events: Sequence[RecordEvent]) -> list[RecordEvent]:
     """The events not processed before, each once, in the order given."""
     unique: dict[tuple[str, str], RecordEvent] = {}
     for event in events:
         unique.setdefault((event.court, event.event_id), event)
-    keys = list(unique)
-    for i in range(0, len(keys), CHUNK):
-        done = conn.execute(select(table.c.court, table.c.event_id).where(
-            tuple_(table.c.court, table.c.event_id).in_(keys[i:i + CHUNK])))
-        for row in done:
-            unique.pop((row.court, row.event_id), None)
+    for row in rows_by_key(conn, table, list(unique)):
+        unique.pop((row.court, row.event_id), None)
     return list(unique.values())
 
 

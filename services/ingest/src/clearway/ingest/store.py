@@ -21,12 +21,12 @@ from sqlalchemy import (
     Table,
     func,
     select,
-    tuple_,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from clearway.common.auth import api_keys_table
 from clearway.common.db import create_schema
+from clearway.common.dedupe import rows_by_key
 from clearway.common.events import RecordEvent, sealed_counts
 from clearway.common.outbox import OutboxMessage, add_to_outbox, outbox_table
 from clearway.common.topics import RECORDS
@@ -110,15 +110,10 @@ class IngestStore:
             for e in events
         ]
         with self.engine.begin() as conn:
-            keys = list({(e.court, e.event_id) for e in events})
-            existing = {}
-            for i in range(0, len(keys), 500):
-                rows = conn.execute(
-                    select(records.c.court, records.c.event_id, records.c.payload_sha256,
-                           records.c.accepted_at)
-                    .where(tuple_(records.c.court, records.c.event_id).in_(keys[i:i + 500]))
-                )
-                existing.update({(r.court, r.event_id): r for r in rows})
+            existing = {(r.court, r.event_id): r for r in rows_by_key(
+                conn, records, {(e.court, e.event_id) for e in events},
+                records.c.court, records.c.event_id, records.c.payload_sha256,
+                records.c.accepted_at)}
             outcomes: list[Outcome] = []
             fresh: list[tuple[RecordEvent, OutboxMessage, str]] = []
             seen: dict[tuple[str, str], str] = {}
