@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Column, Connection, MetaData, Row, String, Table, select
@@ -21,20 +21,28 @@ def processed_events_table(metadata: MetaData) -> Table:
     )
 
 
+def select_by_court(conn: Connection, stmt: Callable[[str, list[str]], Any],
+                    pairs: Iterable[tuple[str, str]], chunk: int = CHUNK) -> Iterator[Row[Any]]:
+    """Rows of `stmt(court, values)` for (court, value) pairs, court by court, in bounded
+    chunks: `court = ? AND x IN (...)` searches a (court, x) key on every backend, where
+    SQLite answers a row-value `(court, x) IN (VALUES ...)` by scanning the whole table
+    (a cost that grew with every event stored) and PostgreSQL is slow with it too."""
+    by_court: defaultdict[str, set[str]] = defaultdict(set)
+    for court, value in pairs:
+        by_court[court].add(value)
+    for court, values in sorted(by_court.items()):
+        ordered = sorted(values)
+        for i in range(0, len(ordered), chunk):
+            yield from conn.execute(stmt(court, ordered[i:i + chunk]))
+
+
 def rows_by_key(conn: Connection, table: Table, keys: Iterable[tuple[str, str]],
                 *columns: Any) -> Iterator[Row[Any]]:
     """The rows of `table` whose (court, event_id) is among `keys` (`columns` of them;
-    default: the key). Asked court by court with `event_id IN (...)`, which searches the
-    primary key: SQLite answers a row-value `(court, event_id) IN (...)` by scanning the
-    whole table, a cost that grew with every event stored."""
-    by_court: defaultdict[str, list[str]] = defaultdict(list)
-    for court, event_id in keys:
-        by_court[court].append(event_id)
+    default: the key)."""
     wanted = columns or (table.c.court, table.c.event_id)
-    for court, event_ids in by_court.items():
-        for i in range(0, len(event_ids), CHUNK):
-            yield from conn.execute(select(*wanted).where(
-                table.c.court == court, table.c.event_id.in_(event_ids[i:i + CHUNK])))
+    return select_by_court(conn, lambda court, ids: select(*wanted).where(
+        table.c.court == court, table.c.event_id.in_(ids)), keys)
 
 
 def unseen(conn: Connection, table: Table, events: Sequence[RecordEvent]) -> list[RecordEvent]:

@@ -51,7 +51,7 @@ from sqlalchemy.exc import IntegrityError
 
 from clearway.common.auth import api_keys_table
 from clearway.common.db import create_schema, reading
-from clearway.common.dedupe import first_time, processed_events_table
+from clearway.common.dedupe import first_time, processed_events_table, select_by_court
 from clearway.common.events import (
     GRANTED_RELIEFS,
     BulkMotionEvent,
@@ -276,23 +276,9 @@ def _select_in(conn: Connection, stmt: Callable[[list[Any]], Any],
         yield from conn.execute(stmt(keys[i:i + CHUNK]))
 
 
-def _select_pairs(conn: Connection, stmt: Callable[[str, list[str]], Any],
-                  pairs: Iterable[tuple[str, str]]) -> Iterator[Any]:
-    """Rows of `stmt(court, chunk)` for (court, value) pairs, grouped by court: `court = ?
-    AND x IN (...)` uses the (court, x) indexes on every backend, where a row-value
-    `(court, x) IN (...)` is slow on PostgreSQL."""
-    by_court: dict[str, list[str]] = defaultdict(list)
-    for court, value in pairs:
-        by_court[court].append(value)
-    for court, values in sorted(by_court.items()):
-        unique = sorted(set(values))
-        for i in range(0, len(unique), CHUNK):
-            yield from conn.execute(stmt(court, unique[i:i + CHUNK]))
-
-
 def _load_cases(conn: Connection, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], _Case]:
     return {(r.court, r.case_number): _Case(r.subject_id, r.occurred_at, r.event_id, r.counts)
-            for r in _select_pairs(conn, lambda court, numbers: select(cases).where(
+            for r in select_by_court(conn, lambda court, numbers: select(cases).where(
                 cases.c.court == court, cases.c.case_number.in_(numbers)), pairs)}
 
 
@@ -469,7 +455,7 @@ class FilingStore:
         known_cases.update(_load_cases(conn, set(pairs) - set(known_cases)))
         known_people.update(_load_people(conn, {s for s, _, _ in touched} - set(known_people)))
         granted: dict[CaseKey, list[Grant]] = defaultdict(list)
-        for r in _select_pairs(conn, lambda court, numbers: select(latest).where(
+        for r in select_by_court(conn, lambda court, numbers: select(latest).where(
                 latest.c.court == court, latest.c.case_number.in_(numbers),
                 latest.c.relief.in_(GRANTED_RELIEFS)), pairs):
             if r.procedure is None:  # the contract gives every granted relief a procedure
@@ -479,12 +465,12 @@ class FilingStore:
             granted[(r.subject_id, r.court, r.case_number)].append(
                 Grant(r.count, r.statute, r.relief, r.procedure, r.decision_id))
         ruled: dict[tuple[str, str], set[int]] = defaultdict(set)
-        for r in _select_pairs(conn, lambda court, numbers: select(
+        for r in select_by_court(conn, lambda court, numbers: select(
                 court_orders.c.court, court_orders.c.case_number, court_orders.c.count).where(
                 court_orders.c.court == court, court_orders.c.case_number.in_(numbers)), pairs):
             ruled[(r.court, r.case_number)].add(r.count)
         of_case: dict[tuple[str, str], list[MotionRow]] = defaultdict(list)
-        for r in _select_pairs(conn, lambda court, numbers: select(motions).where(
+        for r in select_by_court(conn, lambda court, numbers: select(motions).where(
                 motions.c.court == court, motions.c.case_number.in_(numbers)), pairs):
             m = _row(r)
             of_case[(m.court, m.case_number)].append(m)
