@@ -87,7 +87,8 @@ def summary(seen: dict[str, list[dict[str, object]]], stack: Stack) -> str:
     deliveries: dict[object, dict[str, object]] = {}
     for d in seen[DELIVERIES]:
         deliveries[d["delivery_id"]] = d
-    sent = collections.Counter((str(d["channel"]), str(d["status"])) for d in deliveries.values())
+    sent = collections.Counter((str(d["channel"] or "no channel:"), str(d["status"]))
+                               for d in deliveries.values())
     mails = len(list((stack.maildir / "new").glob("*")))
     letters = len(list(stack.letters_dir.rglob("*.pdf"))) if stack.letters_dir.exists() else 0
     pdfs = len(list((stack.workdir / "documents").rglob("*.pdf")))
