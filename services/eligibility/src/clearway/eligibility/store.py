@@ -57,11 +57,13 @@ decisions = Table(
 CHUNK = 400
 
 
-def _without_contact(event: RecordEvent) -> RecordEvent:
-    """Eligibility needs no contact details: they are not kept in its store."""
-    if event.subject.contact is None:
-        return event
-    return event.model_copy(update={"subject": event.subject.model_copy(update={"contact": None})})
+_NO_CONTACT = {"subject": {"contact"}}
+
+
+def _stored_payload(event: RecordEvent) -> bytes:
+    """The event as kept in a history: eligibility needs no contact details, so they are
+    left out (serialised in pydantic's core: this runs once per record)."""
+    return RecordEvent.__pydantic_serializer__.to_json(event, exclude=_NO_CONTACT)
 
 
 class EligibilityStore:
@@ -123,7 +125,7 @@ class EligibilityStore:
         mark_seen(conn, processed, fresh)
         conn.execute(subject_events.insert(), [
             {"subject_id": e.subject_id, "court": e.court, "event_id": e.event_id,
-             "payload": orjson.dumps(_without_contact(e).model_dump(mode="json"))}
+             "payload": _stored_payload(e)}
             for e in fresh
         ])
 
@@ -147,17 +149,19 @@ class EligibilityStore:
                           traces: Mapping[str, str] | None = None) -> None:
         if not decided:
             return
-        conn.execute(decisions.insert(), [
-            {"subject_id": d.subject_id, "court": d.court, "case_number": d.case_number,
-             "count": d.count, "version": d.version, "decision_id": d.decision_id,
-             "relief": d.relief, "payload": orjson.dumps(d.model_dump(mode="json"))}
-            for d in decided
-        ])
-        add_to_outbox(conn, outbox, [
+        messages = [
             OutboxMessage.of(DECISIONS, d.subject_id, d, source="clearway/eligibility",
                              ce_id=d.decision_id, traceparent=(traces or {}).get(d.subject_id))
             for d in decided
+        ]
+        # The stored payload is the published value: the decision is serialised once.
+        conn.execute(decisions.insert(), [
+            {"subject_id": d.subject_id, "court": d.court, "case_number": d.case_number,
+             "count": d.count, "version": d.version, "decision_id": d.decision_id,
+             "relief": d.relief, "payload": m.value}
+            for d, m in zip(decided, messages, strict=True)
         ])
+        add_to_outbox(conn, outbox, messages)
 
     @staticmethod
     def _events_of(conn: Connection, subject_ids: Iterable[str],

@@ -133,9 +133,68 @@ def _metadata(pdf: FPDF, doc: MotionDocument, title: str) -> None:
     pdf.set_keywords(_one_line(doc.keywords))
 
 
+_WORD_WIDTHS: dict[tuple[str, float, str], float] = {}
+
+
+def _word_width(pdf: FPDF, word: str) -> float:
+    """A word's width in the current (core) font; documents share the measurements."""
+    key = (pdf.font_family + pdf.font_style, pdf.font_size_pt, word)
+    width = _WORD_WIDTHS.get(key)
+    if width is None:
+        if len(_WORD_WIDTHS) > 100_000:  # names and case numbers: keep it bounded
+            _WORD_WIDTHS.clear()
+        width = _WORD_WIDTHS[key] = pdf.get_string_width(word)
+    return width
+
+
+def wrap_lines(pdf: FPDF, text: str, width: float) -> list[str]:
+    """`text` broken at spaces into lines that fit `width` (mm) in the current font; a
+    word longer than a line is split. fpdf2's multi_cell re-measures the whole line for
+    every character it adds, which made line breaking most of a motion's rendering time;
+    this measures each word once."""
+    space = _word_width(pdf, " ")
+    lines: list[str] = []
+    for paragraph in latin1_safe(text).split("\n"):
+        line: list[str] = []
+        used = 0.0
+        for word in paragraph.split():
+            w = _word_width(pdf, word)
+            while w > width and len(word) > 1:  # split what no line can hold
+                if line:
+                    lines.append(" ".join(line))
+                    line, used = [], 0.0
+                cut = len(word) - 1
+                while cut > 1 and _word_width(pdf, word[:cut]) > width:
+                    cut -= 1
+                lines.append(word[:cut])
+                word = word[cut:]
+                w = _word_width(pdf, word)
+            if line and used + space + w > width:
+                lines.append(" ".join(line))
+                line, used = [], 0.0
+            used += (space if line else 0.0) + w
+            line.append(word)
+        lines.append(" ".join(line))
+    return lines
+
+
+def _text_block(pdf: FPDF, w: float, h: float, text: str, *, align: str = "L",
+                new_x: XPos = XPos.LMARGIN) -> None:
+    """Wrapped text, one cell per line, starting at the current position; `w` 0 means up
+    to the right margin. Lines are left aligned (or centred with align "C")."""
+    if w == 0:
+        w = pdf.w - pdf.r_margin - pdf.x
+    x = pdf.x
+    for line in wrap_lines(pdf, text, w - 2 * pdf.c_margin):
+        pdf.set_x(x)
+        pdf.cell(w, h, line, align=align, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    if new_x == XPos.LMARGIN:
+        pdf.set_x(pdf.l_margin)
+
+
 def _paragraph(pdf: FPDF, text: str, *, size: float = BODY_SIZE, style: str = "") -> None:
     pdf.set_font(FONT, style, size)
-    pdf.multi_cell(0, LINE * size / BODY_SIZE, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _text_block(pdf, 0, LINE * size / BODY_SIZE, text)
     pdf.ln(1.2)
 
 
@@ -147,22 +206,22 @@ def _heading(pdf: FPDF, text: str, size: float = BODY_SIZE) -> None:
 def _caption(pdf: FPDF, doc: MotionDocument, title: str, size: float) -> None:
     """Court, parties on the left, case number and document title on the right."""
     pdf.set_font(FONT, "B", size + 1)
-    pdf.multi_cell(0, 6, doc.caption, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _text_block(pdf, 0, 6, doc.caption, align="C")
     pdf.ln(3)
     top = pdf.y
     left_w = pdf.epw * 0.5
     pdf.set_font(FONT, "", size)
     for line in doc.parties:
-        pdf.multi_cell(left_w, LINE, line, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        _text_block(pdf, left_w, LINE, line)
     left_bottom = pdf.y
     right_x = pdf.l_margin + left_w + 5
     right_w = pdf.epw - left_w - 5
     pdf.set_xy(right_x, top)
     pdf.set_font(FONT, "B", size)
     case_no = f"Case No. {doc.case_number}"
-    pdf.multi_cell(right_w, LINE, case_no, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    _text_block(pdf, right_w, LINE, case_no, new_x=XPos.LEFT)
     pdf.set_xy(right_x, pdf.y + 2)
-    pdf.multi_cell(right_w, LINE, title, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    _text_block(pdf, right_w, LINE, title, new_x=XPos.LEFT)
     bottom = max(left_bottom, pdf.y) + 2
     pdf.line(right_x - 2.5, top - 1, right_x - 2.5, bottom)
     pdf.line(pdf.l_margin, bottom, pdf.l_margin + left_w, bottom)
@@ -215,7 +274,7 @@ def _signature(pdf: FPDF, label: str, *, dated_blank: bool) -> None:
 def _checkbox(pdf: FPDF, x: float, y: float, label: str, width: float) -> None:
     pdf.rect(x, y + 0.8, 3, 3)
     pdf.set_xy(x + 4.5, y)
-    pdf.multi_cell(width - 4.5, LINE, label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _text_block(pdf, width - 4.5, LINE, label)
 
 
 def _motion(pdf: FPDF, doc: MotionDocument, size: float = BODY_SIZE) -> None:
@@ -302,7 +361,7 @@ def _slip_sheet(pdf: FPDF, court: str, prepared_on: date) -> None:
         "Cases in the People's motion under Health and Safety Code section 11361.8",
         f"Prepared {long_date(prepared_on)}",
     ):
-        pdf.multi_cell(0, 6, text, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        _text_block(pdf, 0, 6, text, align="C")
 
 
 class _ExhibitTable:
