@@ -12,11 +12,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from fpdf import FPDF
 from pypdf import PdfReader
 
 from clearway.filing.adapters.pdf import (
     latin1_safe,
     render_motion_pdf,
+    wrap_lines,
     write_bulk_motion,
 )
 from clearway.filing.domain.motion import (
@@ -351,3 +353,21 @@ def test_an_unknown_court_and_non_latin1_names_still_give_a_bulk_motion() -> Non
     cover, *_ = pages_text(pdf, range(1))
     assert "SUPERIOR COURT OF CALIFORNIA (CA-XYZ)" in cover
     assert "the 1 case listed in Exhibit A" in cover
+
+
+def test_wrapped_lines_fit_their_width_and_keep_every_word_in_order() -> None:
+    pdf = FPDF()
+    pdf.set_font("Helvetica", "", 10)
+    text = ("Proposition 64 reduced or eliminated the penalties for possession of cannabis "
+            "under Health and Safety Code section 11361.8 ") * 3 + "X" * 60 + " end"
+    lines = wrap_lines(pdf, text, 50)
+    assert len(lines) > 5
+    assert all(pdf.get_string_width(line) <= 50 for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")  # the long word is split
+    assert all(line == line.strip() and "  " not in line for line in lines)
+
+
+def test_a_line_break_in_the_text_starts_a_new_line() -> None:
+    pdf = FPDF()
+    pdf.set_font("Helvetica", "", 10)
+    assert wrap_lines(pdf, "Dated:\nSigned", 100) == ["Dated:", "Signed"]

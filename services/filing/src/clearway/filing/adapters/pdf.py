@@ -29,8 +29,7 @@ from datetime import UTC, date, datetime, time
 from typing import BinaryIO, TextIO
 
 from fpdf import FPDF
-from fpdf.enums import TableBordersLayout, XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.enums import XPos, YPos
 
 from clearway.filing.domain.motion import (
     COUNT_COLUMNS,
@@ -228,29 +227,41 @@ def _caption(pdf: FPDF, doc: MotionDocument, title: str, size: float) -> None:
     pdf.set_y(bottom + 4)
 
 
+_COUNT_SHARES: tuple[float, ...] = (9, 18, 34, 14, 16, 26, 28)  # of the text width
+_COUNT_SIZE = 8
+_COUNT_LINE = 3.4
+_COUNT_PAD = 1.0
+
+
+def _count_row(pdf: FPDF, cells: tuple[object, ...], *, heading: bool = False) -> None:
+    """One row of the counts table: each cell wrapped in its column, the row as tall as
+    its tallest cell, a rule under it (the heading shaded). Drawn directly: fpdf2's table
+    lays every cell out twice with its slow line breaking."""
+    pdf.set_font(FONT, "B" if heading else "", _COUNT_SIZE)
+    widths = [pdf.epw * share / sum(_COUNT_SHARES) for share in _COUNT_SHARES]
+    wrapped = [wrap_lines(pdf, str(c), w - 2 * _COUNT_PAD)
+               for c, w in zip(cells, widths, strict=True)]
+    height = max(len(lines) for lines in wrapped) * _COUNT_LINE + 2 * _COUNT_PAD
+    if pdf.will_page_break(height):
+        pdf.add_page()
+    x, y = pdf.l_margin, pdf.y
+    if heading:
+        pdf.set_fill_color(230, 230, 230)
+        pdf.rect(x, y, pdf.epw, height, style="F")
+    for lines, w in zip(wrapped, widths, strict=True):
+        for i, line in enumerate(lines):
+            pdf.set_xy(x + _COUNT_PAD - pdf.c_margin, y + _COUNT_PAD + i * _COUNT_LINE)
+            pdf.cell(w - 2 * _COUNT_PAD + 2 * pdf.c_margin, _COUNT_LINE, line)
+        x += w
+    pdf.line(pdf.l_margin, y + height, pdf.l_margin + pdf.epw, y + height)
+    pdf.set_xy(pdf.l_margin, y + height)
+
+
 def _count_table(pdf: FPDF, doc: MotionDocument) -> None:
-    pdf.set_font(FONT, "", 8)
-    with pdf.table(
-        col_widths=(9, 18, 34, 14, 16, 26, 28),
-        text_align="LEFT",
-        line_height=3.8,
-        padding=1,
-        borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-        headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)),
-    ) as table:
-        table.row(COUNT_COLUMNS)
-        for row in doc.count_rows:
-            table.row(
-                (
-                    row.count,
-                    row.statute,
-                    row.offense,
-                    row.level,
-                    row.conviction_date,
-                    row.relief,
-                    row.procedure,
-                )
-            )
+    _count_row(pdf, COUNT_COLUMNS, heading=True)
+    for row in doc.count_rows:
+        _count_row(pdf, (row.count, row.statute, row.offense, row.level, row.conviction_date,
+                         row.relief, row.procedure))
     pdf.ln(2)
 
 
