@@ -498,18 +498,41 @@ def applied_everything(url: str, expected: int) -> bool:
     return consumed >= expected and lag == 0 and depth == 0
 
 
-def wait_until_applied(
-    stack: Stack, names: tuple[str, ...], expected: int, started: float, limit_s: float
+_OPEN = {"/v1/notices": ("state", ("pending",)),
+         "/v1/deliveries": ("status", ("pending", "sending", "retrying"))}
+
+
+def nothing_left_to_send(url: str, api_key: str) -> bool:
+    """From notify's work lists: no notice waits to be planned, no delivery to be sent."""
+    headers = {"Authorization": f"Bearer {api_key}"}
+    for path, (param, states) in _OPEN.items():
+        for state in states:
+            answer = httpx.get(url + path, params={param: state, "limit": 1}, headers=headers,
+                               timeout=10)
+            answer.raise_for_status()
+            if answer.json()[path.rsplit("/", 1)[1]]:
+                return False
+    return True
+
+
+def wait_until_caught_up(
+    stack: Stack, expected: int, started: float, limit_s: float
 ) -> dict[str, float | None]:
-    """Seconds from `started` until each service had applied everything (None: not within
-    `limit_s`)."""
+    """Seconds from `started` until filing had applied everything (every motion rendered
+    and published) and notify had applied everything and sent every delivery (None: not
+    within `limit_s`)."""
+    checks = {
+        "filing": lambda: applied_everything(stack.url("filing"), expected),
+        "notify": lambda: applied_everything(stack.url("notify"), expected)
+        and nothing_left_to_send(stack.url("notify"), stack.api_key),
+    }
     done: dict[str, float | None] = {}
-    while len(done) < len(names) and time.perf_counter() - started < limit_s:
-        for name in names:
-            if name not in done and applied_everything(stack.url(name), expected):
+    while len(done) < len(checks) and time.perf_counter() - started < limit_s:
+        for name, check in checks.items():
+            if name not in done and check():
                 done[name] = time.perf_counter() - started
         time.sleep(1)
-    return {name: done.get(name) for name in names}
+    return {name: done.get(name) for name in checks}
 
 
 def end_to_end_phase(workdir: Path, path: Path, latency_path: Path, total: int) -> dict[str, Any]:
@@ -536,9 +559,9 @@ def end_to_end_phase(workdir: Path, path: Path, latency_path: Path, total: int) 
                 count_until_quiet(stack.bootstrap_servers or "", DECISIONS, 8.0, started)
             )
             # Filing and notify run at low priority while the decision path is busy; then
-            # they catch up with the records and decisions (motion PDFs, notices).
-            caught_up = wait_until_applied(
-                stack, ("filing", "notify"), accepted + decisions, started, DOWNSTREAM_LIMIT_S
+            # they catch up: every motion PDF rendered, every notice delivered.
+            caught_up = wait_until_caught_up(
+                stack, accepted + decisions, started, DOWNSTREAM_LIMIT_S
             )
             time.sleep(1)
             cpu_used = {k: round(v - cpu_before.get(k, 0.0), 1) for k, v in rss.cpu.items()}

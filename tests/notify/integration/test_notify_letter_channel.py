@@ -184,6 +184,28 @@ async def test_without_a_unicode_font_a_vietnamese_letter_falls_back_to_english(
     assert "You do not need to do anything." in flat(pdf_text(tmp_path / letter_id))
 
 
+def embedded_fonts(path: Path) -> set[str]:
+    reader = PdfReader(io.BytesIO(path.read_bytes()))
+    return {str(font["/BaseFont"]) for page in reader.pages
+            for font in page["/Resources"]["/Font"].values()}
+
+
+@unicode_font
+@pytest.mark.asyncio
+async def test_a_letter_the_core_font_can_print_embeds_no_font_even_with_a_unicode_one(tmp_path):
+    letter_id = await channel(tmp_path).send(recipient(), notice("es"), "k1")
+    assert embedded_fonts(tmp_path / letter_id) == {"/Helvetica"}
+
+
+@unicode_font
+@pytest.mark.asyncio
+async def test_a_name_outside_latin_1_is_printed_in_the_unicode_font(tmp_path):
+    person = recipient(first_name="Thị", last_name="Nguyễn")
+    letter_id = await channel(tmp_path).send(person, notice(), "k1")
+    assert "Thị Nguyễn" in pdf_text(tmp_path / letter_id)
+    assert embedded_fonts(tmp_path / letter_id) != {"/Helvetica"}
+
+
 @pytest.mark.asyncio
 async def test_a_name_the_font_cannot_show_is_printed_without_accents(tmp_path):
     person = recipient(first_name="Thị", last_name="Nguyễn")

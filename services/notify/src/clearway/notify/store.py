@@ -43,6 +43,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     and_,
+    bindparam,
     exists,
     func,
     or_,
@@ -151,6 +152,42 @@ def _uid(*parts: str) -> str:
 
 def delivery_id_for(notice_id: str, channel: str) -> str:
     return _uid(notice_id, channel)
+
+
+def _b(name: str) -> Any:
+    return bindparam("b_" + name)
+
+
+# The consuming path runs a few statements per record and decision; built once here (with
+# bound parameters) they are compiled once, not rebuilt and re-keyed for every row.
+_COURT_KNOWN = select(subject_courts.c.court).where(
+    subject_courts.c.subject_id == _b("subject"), subject_courts.c.court == _b("court"))
+_CONTACT_OF = select(contacts).where(contacts.c.subject_id == _b("subject"))
+_CONTACT_CHANGE = update(contacts).where(contacts.c.subject_id == _b("subject"))
+_REACHABLE_AGAIN = update(notices).where(
+    notices.c.subject_id == _b("subject"), notices.c.state == "unreachable",
+).values(state="pending", not_before=_b("soon"), updated_at=_b("now"))
+_WAIT_NO_LONGER = update(notices).where(
+    notices.c.subject_id == _b("subject"), notices.c.state == "pending",
+    notices.c.not_before > _b("soon"),
+).values(not_before=_b("soon"))
+_COUNT_PK = and_(count_decisions.c.subject_id == _b("subject"),
+                 count_decisions.c.court == _b("court"),
+                 count_decisions.c.case_number == _b("case"),
+                 count_decisions.c.count == _b("count"))
+_COUNT_VERSION = select(count_decisions.c.version).where(_COUNT_PK)
+_COUNT_CHANGE = update(count_decisions).where(_COUNT_PK).values(
+    decision_id=_b("decision"), version=_b("version"), relief=_b("relief"))
+_CASE_GRANTS = select(count_decisions.c.relief).where(
+    count_decisions.c.subject_id == _b("subject"), count_decisions.c.court == _b("court"),
+    count_decisions.c.case_number == _b("case"),
+    count_decisions.c.relief.in_(GRANTED_RELIEFS))
+_NOTICE_BY_KEY = select(notices.c.notice_id, notices.c.state, notices.c.reliefs).where(
+    notices.c.dedupe_key == _b("key"))
+_NOTICE_FOLLOWS = update(notices).where(notices.c.notice_id == _b("notice")).values(
+    reliefs=_b("reliefs"), state=_b("state"), updated_at=_b("now"))
+_NOTICE_RELIEFS = update(notices).where(notices.c.notice_id == _b("notice")).values(
+    reliefs=_b("reliefs"), updated_at=_b("now"))
 
 
 @dataclass(frozen=True)
@@ -292,10 +329,9 @@ class NotifyStore:
         return created
 
     def _save_court(self, conn: Connection, subject_id: str, court: str) -> None:
-        if conn.execute(select(subject_courts.c.court).where(
-                subject_courts.c.subject_id == subject_id,
-                subject_courts.c.court == court)).first() is None:
-            conn.execute(subject_courts.insert().values(subject_id=subject_id, court=court))
+        if conn.execute(_COURT_KNOWN, {"b_subject": subject_id, "b_court": court}
+                        ).first() is None:
+            conn.execute(subject_courts.insert(), {"subject_id": subject_id, "court": court})
 
     def _save_subject(self, conn: Connection, event: RecordEvent, now: float) -> None:
         """Names and contact details, each kept from the latest event (by occurred_at) that
@@ -307,7 +343,7 @@ class NotifyStore:
         c = s.contact
         if not has_names and c is None:
             return
-        prior = conn.execute(select(contacts).where(contacts.c.subject_id == s.subject_id)).first()
+        prior = conn.execute(_CONTACT_OF, {"b_subject": s.subject_id}).first()
         values: dict[str, object] = {}
         if has_names and (prior is None or prior.names_at is None or at >= prior.names_at):
             values.update(first_name=s.first_name, last_name=s.last_name, names_at=at)
@@ -321,21 +357,17 @@ class NotifyStore:
         if not values:
             return
         if prior is None:
-            conn.execute(contacts.insert().values(subject_id=s.subject_id, **values))
+            conn.execute(contacts.insert(), {"subject_id": s.subject_id, **values})
         else:
-            conn.execute(update(contacts).where(contacts.c.subject_id == s.subject_id)
-                         .values(**values))
+            conn.execute(_CONTACT_CHANGE, {"b_subject": s.subject_id, **values})
         if contact_changed:
             soon = now + self.plan_delay_seconds
             if c is not None and (c.email or c.phone or c.postal_address):
                 # New contact data: notices nobody could be reached for are planned again.
-                conn.execute(update(notices).where(
-                    notices.c.subject_id == s.subject_id, notices.c.state == "unreachable")
-                    .values(state="pending", not_before=soon, updated_at=now))
+                conn.execute(_REACHABLE_AGAIN,
+                             {"b_subject": s.subject_id, "b_soon": soon, "b_now": now})
             # Notices waiting for this person's court record need not wait any longer.
-            conn.execute(update(notices).where(
-                notices.c.subject_id == s.subject_id, notices.c.state == "pending",
-                notices.c.not_before > soon).values(not_before=soon))
+            conn.execute(_WAIT_NO_LONGER, {"b_subject": s.subject_id, "b_soon": soon})
 
     def _save_death(self, conn: Connection, event: RecordEvent, now: float) -> None:
         """Record the death and suppress everything not yet sent to the person."""
@@ -356,54 +388,49 @@ class NotifyStore:
         """Keep the latest version of each count's decision; a granted relief creates the
         case's notice, a later version that takes the relief away before the notice is
         planned withdraws it. An older or repeated version changes nothing."""
-        pk = and_(count_decisions.c.subject_id == d.subject_id, count_decisions.c.court == d.court,
-                  count_decisions.c.case_number == d.case_number,
-                  count_decisions.c.count == d.count)
-        prior = conn.execute(select(count_decisions.c.version).where(pk)).first()
+        case = {"b_subject": d.subject_id, "b_court": d.court, "b_case": d.case_number}
+        pk = {**case, "b_count": d.count}
+        prior = conn.execute(_COUNT_VERSION, pk).first()
         if prior is not None and prior.version >= d.version:
             return 0
-        values = {"decision_id": d.decision_id, "version": d.version, "relief": d.relief}
         if prior is None:
-            conn.execute(count_decisions.insert().values(
-                subject_id=d.subject_id, court=d.court, case_number=d.case_number,
-                count=d.count, **values))
+            conn.execute(count_decisions.insert(), {
+                "subject_id": d.subject_id, "court": d.court, "case_number": d.case_number,
+                "count": d.count, "decision_id": d.decision_id, "version": d.version,
+                "relief": d.relief})
         else:
-            conn.execute(update(count_decisions).where(pk).values(**values))
-        granted = tuple(sorted({r[0] for r in conn.execute(
-            select(count_decisions.c.relief).where(
-                count_decisions.c.subject_id == d.subject_id, count_decisions.c.court == d.court,
-                count_decisions.c.case_number == d.case_number,
-                count_decisions.c.relief.in_(GRANTED_RELIEFS)))}))
+            conn.execute(_COUNT_CHANGE, {**pk, "b_decision": d.decision_id,
+                                         "b_version": d.version, "b_relief": d.relief})
+        granted = tuple(sorted({r[0] for r in conn.execute(_CASE_GRANTS, case)}))
         key = f"relief_granted|{d.subject_id}|{d.court}|{d.case_number}"
-        notice = conn.execute(select(notices.c.notice_id, notices.c.state)
-                              .where(notices.c.dedupe_key == key)).first()
+        notice = conn.execute(_NOTICE_BY_KEY, {"b_key": key}).first()
         if notice is None:
             if not granted:
                 return 0
             return self._add_notice(conn, key, d.subject_id, d.court, d.case_number,
                                     "relief_granted", granted, d.decision_id, now)
         if notice.state in ("pending", "withdrawn"):  # not told yet: the notice follows
-            conn.execute(update(notices).where(notices.c.notice_id == notice.notice_id).values(
-                reliefs=" ".join(granted) if granted else "",
-                state="pending" if granted else "withdrawn", updated_at=now))
+            conn.execute(_NOTICE_FOLLOWS, {
+                "b_notice": notice.notice_id, "b_reliefs": " ".join(granted) if granted else "",
+                "b_state": "pending" if granted else "withdrawn", "b_now": now})
         return 0
 
     def _add_notice(self, conn: Connection, key: str, subject_id: str, court: str,
                     case_number: str, kind: str, reliefs: tuple[str, ...], source: str,
                     now: float) -> int:
-        existing = conn.execute(select(notices.c.notice_id, notices.c.state, notices.c.reliefs)
-                                .where(notices.c.dedupe_key == key)).first()
+        existing = conn.execute(_NOTICE_BY_KEY, {"b_key": key}).first()
         if existing is not None:
             merged = sorted(set(existing.reliefs.split()) | set(reliefs))
             if existing.state == "pending" and merged != existing.reliefs.split():
-                conn.execute(update(notices).where(notices.c.notice_id == existing.notice_id)
-                             .values(reliefs=" ".join(merged), updated_at=now))
+                conn.execute(_NOTICE_RELIEFS, {"b_notice": existing.notice_id,
+                                               "b_reliefs": " ".join(merged), "b_now": now})
             return 0
-        conn.execute(notices.insert().values(
-            notice_id=_uid(key), dedupe_key=key, subject_id=subject_id, court=court,
-            case_number=case_number, kind=kind, reliefs=" ".join(sorted(set(reliefs))),
-            source_id=source, state="pending", not_before=now + self.plan_delay_seconds,
-            created_at=now, updated_at=now))
+        conn.execute(notices.insert(), {
+            "notice_id": _uid(key), "dedupe_key": key, "subject_id": subject_id,
+            "court": court, "case_number": case_number, "kind": kind,
+            "reliefs": " ".join(sorted(set(reliefs))), "source_id": source,
+            "state": "pending", "not_before": now + self.plan_delay_seconds,
+            "created_at": now, "updated_at": now})
         return 1
 
     # -- planning -------------------------------------------------------------------------

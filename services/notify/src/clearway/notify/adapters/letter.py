@@ -209,9 +209,15 @@ def render_letter_pdf(
     """The letter as PDF bytes, and the language it was printed in."""
     address = _address_lines(to)
 
+    # The core font first when it can print every line: nothing to load or embed (loading
+    # and subsetting a Unicode font was most of a letter's rendering time). Otherwise the
+    # Unicode fonts in their configured order.
+    preference = sorted(fonts, key=lambda f: f.spec is not None)
+
     def printable(candidate: RenderedNotice) -> _LoadedFont | None:
-        body = candidate.subject + candidate.text + _letter_date(day, candidate.language)
-        return next((f for f in fonts if f.covers(body)), None)
+        body = "".join((candidate.subject, candidate.text,
+                        _letter_date(day, candidate.language), *address, *return_address))
+        return next((f for f in preference if f.covers(body)), None)
 
     chosen = notice
     font = printable(notice)
