@@ -497,23 +497,6 @@ def applied_everything(url: str, expected: int) -> bool:
     return consumed >= expected and lag == 0 and depth == 0
 
 
-_OPEN = {"/v1/notices": ("state", ("pending",)),
-         "/v1/deliveries": ("status", ("pending", "sending", "retrying"))}
-
-
-def nothing_left_to_send(url: str, api_key: str) -> bool:
-    """From notify's work lists: no notice waits to be planned, no delivery to be sent."""
-    headers = {"Authorization": f"Bearer {api_key}"}
-    for path, (param, states) in _OPEN.items():
-        for state in states:
-            answer = httpx.get(url + path, params={param: state, "limit": 1}, headers=headers,
-                               timeout=10)
-            answer.raise_for_status()
-            if answer.json()[path.rsplit("/", 1)[1]]:
-                return False
-    return True
-
-
 def wait_until_caught_up(
     stack: Stack, expected: int, started: float, limit_s: float
 ) -> dict[str, float | None]:
@@ -523,7 +506,7 @@ def wait_until_caught_up(
     checks = {
         "filing": lambda: applied_everything(stack.url("filing"), expected),
         "notify": lambda: applied_everything(stack.url("notify"), expected)
-        and nothing_left_to_send(stack.url("notify"), stack.api_key),
+        and not any(stack.notify_backlog(limit=1).values()),
     }
     done: dict[str, float | None] = {}
     while len(done) < len(checks) and time.perf_counter() - started < limit_s:
@@ -559,8 +542,7 @@ def end_to_end_phase(
             decisions, _, last_s = asyncio.run(
                 count_until_quiet(stack.bootstrap_servers or "", DECISIONS, 8.0, started)
             )
-            # Filing and notify run at low priority while the decision path is busy; then
-            # they catch up: every motion PDF rendered, every notice delivered.
+            # Then filing and notify catch up: every motion PDF rendered, every notice sent.
             caught_up = wait_until_caught_up(
                 stack, accepted + decisions, started, downstream_limit_s
             )

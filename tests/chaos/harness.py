@@ -407,18 +407,6 @@ def outbox_depths(stack: Stack) -> dict[str, float]:
     return depths
 
 
-def notify_backlog(stack: Stack) -> dict[str, int]:
-    """Deliveries not settled yet and notices not planned yet, from notify's API."""
-    out = {}
-    with httpx.Client(base_url=stack.url("notify"), headers=stack.headers(), timeout=10) as c:
-        for status in ("pending", "sending", "retrying"):
-            out[status] = len(c.get("/v1/deliveries", params={"status": status,
-                                                              "limit": 1000}).json()["deliveries"])
-        out["notices_pending"] = len(c.get("/v1/notices", params={
-            "state": "pending", "limit": 1000}).json()["notices"])
-    return out
-
-
 def filing_drafts(stack: Stack) -> int:
     with httpx.Client(base_url=stack.url("filing"), headers=stack.headers(), timeout=10) as c:
         return sum(c.get(f"/v1/courts/{court}/motions/summary").json()["by_status"].get("draft", 0)
@@ -456,7 +444,7 @@ def wait_until_settled(stack: Stack, topics: Topics, *, quiet: float = 8.0,
             if any(state["lag"].values()):  # type: ignore[union-attr]
                 time.sleep(1)
                 continue
-            state["notify"] = notify_backlog(stack)
+            state["notify"] = stack.notify_backlog()
             if any(state["notify"].values()):  # type: ignore[union-attr]
                 time.sleep(1)
                 continue

@@ -240,6 +240,19 @@ class Stack:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}"}
 
+    def notify_backlog(self, limit: int = 1000) -> dict[str, int]:
+        """Deliveries not settled yet and notices not planned yet, from notify's work lists
+        (each count stops at `limit`)."""
+        out = {}
+        with httpx.Client(base_url=self.url("notify"), headers=self.headers(),
+                          timeout=10) as client:
+            for status in ("pending", "sending", "retrying"):
+                answer = client.get("/v1/deliveries", params={"status": status, "limit": limit})
+                out[status] = len(answer.raise_for_status().json()["deliveries"])
+            answer = client.get("/v1/notices", params={"state": "pending", "limit": limit})
+            out["notices_pending"] = len(answer.raise_for_status().json()["notices"])
+        return out
+
     def stop(self) -> None:
         for procs in self.services.values():
             for proc in procs:
