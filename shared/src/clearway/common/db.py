@@ -4,10 +4,11 @@ calls them through `asyncio.to_thread`."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, Dialect, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.exc import OperationalError
 
 T = TypeVar("T")
@@ -46,6 +47,24 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+@lru_cache(maxsize=256)
+def _insert_sql(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str:
+    quote = dialect.identifier_preparer.quote
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    return (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES ({', '.join(marker for _ in columns)})")
+
+
+def insert_rows(conn: Connection, table: Table, columns: tuple[str, ...],
+                rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert many rows of plain values (str, int, float, bytes, None) in one executemany
+    handed to the driver as it is. For the hot paths: SQLAlchemy's per-row parameter
+    processing for `conn.execute(table.insert(), dicts)` cost more than SQLite's insert
+    itself (bench/README.md)."""
+    if rows:
+        conn.exec_driver_sql(_insert_sql(conn.dialect, table, columns), list(rows))
 
 
 def create_schema(engine: Engine, metadata: MetaData) -> None:

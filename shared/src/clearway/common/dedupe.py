@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, MetaData, Row, String, Table, select
 
+from clearway.common.db import insert_rows
 from clearway.common.events import RecordEvent
 
 CHUNK = 400
@@ -58,9 +59,7 @@ def unseen(conn: Connection, table: Table, events: Sequence[RecordEvent]) -> lis
 def mark_seen(conn: Connection, table: Table, events: Sequence[RecordEvent]) -> None:
     """Record events as processed; in the same transaction as their effects. A concurrent
     consumer that processed one too makes this raise IntegrityError (retry the batch)."""
-    if events:
-        conn.execute(table.insert(), [{"court": e.court, "event_id": e.event_id}
-                                      for e in events])
+    insert_rows(conn, table, ("court", "event_id"), [(e.court, e.event_id) for e in events])
 
 
 def first_time(conn: Connection, table: Table, events: Sequence[RecordEvent]

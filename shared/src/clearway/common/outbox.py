@@ -41,6 +41,7 @@ from sqlalchemy import (
 )
 
 from clearway.common import envelope, metrics
+from clearway.common.db import insert_rows
 
 log = logging.getLogger(__name__)
 
@@ -89,13 +90,15 @@ class OutboxMessage:
         return cls(topic, key, value, headers)
 
     def row(self, now: float) -> dict[str, object]:
-        return {
-            "topic": self.topic,
-            "key": self.key,
-            "value": self.value,
-            "headers": orjson.dumps([[k, v.decode()] for k, v in self.headers]).decode(),
-            "created_at": now,
-        }
+        return dict(zip(ROW_COLUMNS, self.values(now), strict=True))
+
+    def values(self, now: float) -> tuple[object, ...]:
+        """The row's values, in the order of ROW_COLUMNS."""
+        headers = orjson.dumps([[k, v.decode()] for k, v in self.headers]).decode()
+        return (self.topic, self.key, self.value, headers, now)
+
+
+ROW_COLUMNS = ("topic", "key", "value", "headers", "created_at")
 
 
 def add_to_outbox(conn: Connection, table: Table, messages: Sequence[OutboxMessage],
@@ -105,12 +108,11 @@ def add_to_outbox(conn: Connection, table: Table, messages: Sequence[OutboxMessa
     if not messages:
         return []
     now = time.time()
-    rows = [m.row(now) for m in messages]
     if not want_ids:
-        conn.execute(table.insert(), rows)
+        insert_rows(conn, table, ROW_COLUMNS, [m.values(now) for m in messages])
         return []
-    result = conn.execute(
-        table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
+    result = conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True),
+                          [m.row(now) for m in messages])
     return [r[0] for r in result]
 
 

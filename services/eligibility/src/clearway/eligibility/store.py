@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from clearway.common.auth import api_keys_table
-from clearway.common.db import create_schema, reading
+from clearway.common.db import create_schema, insert_rows, reading
 from clearway.common.dedupe import mark_seen, processed_events_table, unseen
 from clearway.common.events import Decision, RecordEvent
 from clearway.common.outbox import OutboxMessage, add_to_outbox, outbox_table
@@ -55,6 +55,8 @@ decisions = Table(
 )
 
 CHUNK = 400
+_DECISION_COLUMNS = ("subject_id", "court", "case_number", "count", "version", "decision_id",
+                     "relief", "payload")
 
 
 _NO_CONTACT = {"subject": {"contact"}}
@@ -123,11 +125,8 @@ class EligibilityStore:
         if not fresh:
             return
         mark_seen(conn, processed, fresh)
-        conn.execute(subject_events.insert(), [
-            {"subject_id": e.subject_id, "court": e.court, "event_id": e.event_id,
-             "payload": _stored_payload(e)}
-            for e in fresh
-        ])
+        insert_rows(conn, subject_events, ("subject_id", "court", "event_id", "payload"), [
+            (e.subject_id, e.court, e.event_id, _stored_payload(e)) for e in fresh])
 
     def _decide(self, conn: Connection, subject_ids: Sequence[str], now: dt.datetime,
                 known: Sequence[RecordEvent] = ()) -> list[Decision]:
@@ -155,10 +154,9 @@ class EligibilityStore:
             for d in decided
         ]
         # The stored payload is the published value: the decision is serialised once.
-        conn.execute(decisions.insert(), [
-            {"subject_id": d.subject_id, "court": d.court, "case_number": d.case_number,
-             "count": d.count, "version": d.version, "decision_id": d.decision_id,
-             "relief": d.relief, "payload": m.value}
+        insert_rows(conn, decisions, _DECISION_COLUMNS, [
+            (d.subject_id, d.court, d.case_number, d.count, d.version, d.decision_id,
+             d.relief, m.value)
             for d, m in zip(decided, messages, strict=True)
         ])
         add_to_outbox(conn, outbox, messages)

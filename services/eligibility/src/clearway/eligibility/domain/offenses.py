@@ -59,13 +59,22 @@ class OffenseList:
     citation: str
     entries: tuple[str, ...]
     _parsed: tuple[_Entry, ...] = field(init=False, repr=False, compare=False)
+    # Each person's priors are checked against both lists for every count: the answers
+    # are remembered per statute (few distinct statutes, many checks).
+    _answers: dict[Statute, bool] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         parsed = tuple(_parse_entry(entry) for entry in self.entries)
         object.__setattr__(self, "_parsed", parsed)
+        object.__setattr__(self, "_answers", {})
 
     def matches(self, statute: Statute) -> bool:
-        return any(entry.matches(statute) for entry in self._parsed)
+        answer = self._answers.get(statute)
+        if answer is None:
+            answer = any(entry.matches(statute) for entry in self._parsed)
+            if len(self._answers) < 100_000:  # bounded, whatever the input spells
+                self._answers[statute] = answer
+        return answer
 
 
 SUPER_STRIKES = OffenseList(
