@@ -8,8 +8,10 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Dialect, Engine, MetaData, Table, create_engine, event
+from sqlalchemy import Connection, Dialect, Engine, MetaData, Table, create_engine
 from sqlalchemy.exc import OperationalError
+
+from clearway.common import sqlite
 
 T = TypeVar("T")
 READ_ONLY = "clearway_read_only"
@@ -22,27 +24,9 @@ def reading(engine: Engine) -> Connection:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=60000")
-            cur.close()
-
-        @event.listens_for(engine, "begin")
-        def _begin(conn):  # type: ignore[no-untyped-def]
-            # IMMEDIATE takes the write lock up front, so concurrent writers wait
-            # (busy_timeout) instead of failing on a read-to-write upgrade. Reads that
-            # say so take a plain snapshot and leave the lock to writers.
-            if conn.get_execution_options().get(READ_ONLY):
-                conn.exec_driver_sql("BEGIN")
-            else:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-
+        engine = create_engine(
+            url, connect_args={"timeout": sqlite.BUSY_TIMEOUT_S, "check_same_thread": False})
+        sqlite.configure(engine, read_only_option=READ_ONLY)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -51,20 +35,38 @@ def make_engine(url: str) -> Engine:
 
 @lru_cache(maxsize=256)
 def _insert_sql(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str:
-    quote = dialect.identifier_preparer.quote
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    quote, marker = dialect.identifier_preparer.quote, _marker(dialect)
     return (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
             f"VALUES ({', '.join(marker for _ in columns)})")
 
 
+@lru_cache(maxsize=256)
+def _update_sql(dialect: Dialect, table: Table, columns: tuple[str, ...], key: str) -> str:
+    quote, marker = dialect.identifier_preparer.quote, _marker(dialect)
+    assignments = ", ".join(f"{quote(c)} = {marker}" for c in columns)
+    return f"UPDATE {quote(table.name)} SET {assignments} WHERE {quote(key)} = {marker}"
+
+
+def _marker(dialect: Dialect) -> str:
+    return "?" if dialect.paramstyle == "qmark" else "%s"
+
+
+# For the hot paths: SQLAlchemy's per-row parameter processing for
+# `conn.execute(table.insert(), dicts)` cost more than SQLite's insert itself
+# (bench/README.md). These hand one executemany of plain values (str, int, float, bytes,
+# None) to the driver as they are.
 def insert_rows(conn: Connection, table: Table, columns: tuple[str, ...],
                 rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert many rows of plain values (str, int, float, bytes, None) in one executemany
-    handed to the driver as it is. For the hot paths: SQLAlchemy's per-row parameter
-    processing for `conn.execute(table.insert(), dicts)` cost more than SQLite's insert
-    itself (bench/README.md)."""
+    """INSERT each row: its values in the order of `columns`."""
     if rows:
         conn.exec_driver_sql(_insert_sql(conn.dialect, table, columns), list(rows))
+
+
+def update_rows(conn: Connection, table: Table, columns: tuple[str, ...], key: str,
+                rows: Sequence[tuple[Any, ...]]) -> None:
+    """UPDATE each row found by `key`: the values of `columns`, then the key's value."""
+    if rows:
+        conn.exec_driver_sql(_update_sql(conn.dialect, table, columns, key), list(rows))
 
 
 def create_schema(engine: Engine, metadata: MetaData) -> None:

@@ -33,7 +33,6 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
-    bindparam,
     func,
     or_,
     select,
@@ -41,7 +40,7 @@ from sqlalchemy import (
 )
 
 from clearway.common import envelope, metrics
-from clearway.common.db import insert_rows
+from clearway.common.db import insert_rows, update_rows
 
 log = logging.getLogger(__name__)
 
@@ -403,14 +402,9 @@ class OutboxRelay:
 
     def _mark_published(self, done: Iterable[tuple[int, int, int]]) -> None:
         now = time.time()
-        t = self.table
         with self.engine.begin() as conn:
-            conn.execute(
-                update(t).where(t.c.id == bindparam("rid")).values(
-                    published_at=now, partition=bindparam("p"), offset=bindparam("o"),
-                    lease_until=None),
-                [{"rid": i, "p": p, "o": o} for i, p, o in done],
-            )
+            update_rows(conn, self.table, ("published_at", "partition", "offset", "lease_until"),
+                        "id", [(now, p, o, None, i) for i, p, o in done])
 
 
 async def drain_outbox(engine: Engine, table: Table, bootstrap_servers: str, client_id: str,

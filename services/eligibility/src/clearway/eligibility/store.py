@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import orjson
 from sqlalchemy import (
@@ -55,6 +56,7 @@ decisions = Table(
 )
 
 CHUNK = 400
+_EVENT_COLUMNS = ("subject_id", "court", "event_id", "payload")
 _DECISION_COLUMNS = ("subject_id", "court", "case_number", "count", "version", "decision_id",
                      "relief", "payload")
 
@@ -66,6 +68,40 @@ def _stored_payload(event: RecordEvent) -> bytes:
     """The event as kept in a history: eligibility needs no contact details, so they are
     left out (serialised in pydantic's core: this runs once per record)."""
     return RecordEvent.__pydantic_serializer__.to_json(event, exclude=_NO_CONTACT)
+
+
+@dataclass(frozen=True)
+class _Staged:
+    """A batch's writes, serialised before the write lock is taken: on a store shared by
+    several workers, the lock is held for the inserts alone."""
+
+    fresh: Sequence[RecordEvent]
+    event_rows: list[tuple[str, str, str, bytes]]
+    decision_rows: list[tuple[object, ...]]
+    messages: list[OutboxMessage]
+
+    @classmethod
+    def of(cls, fresh: Sequence[RecordEvent], decided: Sequence[Decision],
+           traces: Mapping[str, str] | None = None) -> _Staged:
+        messages = [
+            OutboxMessage.of(DECISIONS, d.subject_id, d, source="clearway/eligibility",
+                             ce_id=d.decision_id, traceparent=(traces or {}).get(d.subject_id))
+            for d in decided
+        ]
+        return cls(
+            fresh,
+            [(e.subject_id, e.court, e.event_id, _stored_payload(e)) for e in fresh],
+            # The stored payload is the published value: the decision is serialised once.
+            [(d.subject_id, d.court, d.case_number, d.count, d.version, d.decision_id,
+              d.relief, m.value) for d, m in zip(decided, messages, strict=True)],
+            messages,
+        )
+
+    def write(self, conn: Connection) -> None:
+        mark_seen(conn, processed, self.fresh)
+        insert_rows(conn, subject_events, _EVENT_COLUMNS, self.event_rows)
+        insert_rows(conn, decisions, _DECISION_COLUMNS, self.decision_rows)
+        add_to_outbox(conn, outbox, self.messages)
 
 
 class EligibilityStore:
@@ -97,22 +133,22 @@ class EligibilityStore:
             fresh = unseen(conn, processed, events)
             touched = sorted({e.subject_id for e in fresh})
             decided = self._decide(conn, touched, now, fresh)
+        staged = _Staged.of(fresh, decided, traces)
         with self.engine.begin() as conn:
-            self._insert_events(conn, fresh)
-            self._insert_decisions(conn, decided, traces)
+            staged.write(conn)
         return decided
 
     def load_events(self, events: Sequence[RecordEvent]) -> int:
         """Add events to histories without deciding (replaying the topic)."""
         with self.engine.begin() as conn:
             fresh = unseen(conn, processed, events)
-            self._insert_events(conn, fresh)
+            _Staged.of(fresh, []).write(conn)
             return len(fresh)
 
     def recompute(self, subject_ids: Sequence[str], now: dt.datetime) -> list[Decision]:
         with self.engine.begin() as conn:
             decided = self._decide(conn, subject_ids, now)
-            self._insert_decisions(conn, decided)
+            _Staged.of([], decided).write(conn)
             return decided
 
     def all_subjects(self) -> list[str]:
@@ -120,21 +156,16 @@ class EligibilityStore:
             return [r[0] for r in conn.execute(
                 select(subject_events.c.subject_id).distinct().order_by(subject_events.c.subject_id))]
 
-    @staticmethod
-    def _insert_events(conn: Connection, fresh: Sequence[RecordEvent]) -> None:
-        if not fresh:
-            return
-        mark_seen(conn, processed, fresh)
-        insert_rows(conn, subject_events, ("subject_id", "court", "event_id", "payload"), [
-            (e.subject_id, e.court, e.event_id, _stored_payload(e)) for e in fresh])
-
     def _decide(self, conn: Connection, subject_ids: Sequence[str], now: dt.datetime,
                 known: Sequence[RecordEvent] = ()) -> list[Decision]:
         """Decide each person on what the store holds plus `known` (not yet stored)."""
         published: list[Decision] = []
+        known_of: dict[str, list[RecordEvent]] = defaultdict(list)
+        for event in known:
+            known_of[event.subject_id].append(event)
         for i in range(0, len(subject_ids), CHUNK):
             chunk = subject_ids[i:i + CHUNK]
-            histories = self._events_of(conn, chunk, known)
+            histories = self._events_of(conn, chunk, [e for s in chunk for e in known_of[s]])
             currents = self._currents_of(conn, chunk)
             for subject_id in chunk:
                 history = History.from_events(subject_id, histories.get(subject_id, []))
@@ -142,24 +173,6 @@ class EligibilityStore:
                 published += changes(subject_id, outcomes, currents.get(subject_id, {}),
                                      now.date(), now)
         return published
-
-    @staticmethod
-    def _insert_decisions(conn: Connection, decided: Sequence[Decision],
-                          traces: Mapping[str, str] | None = None) -> None:
-        if not decided:
-            return
-        messages = [
-            OutboxMessage.of(DECISIONS, d.subject_id, d, source="clearway/eligibility",
-                             ce_id=d.decision_id, traceparent=(traces or {}).get(d.subject_id))
-            for d in decided
-        ]
-        # The stored payload is the published value: the decision is serialised once.
-        insert_rows(conn, decisions, _DECISION_COLUMNS, [
-            (d.subject_id, d.court, d.case_number, d.count, d.version, d.decision_id,
-             d.relief, m.value)
-            for d, m in zip(decided, messages, strict=True)
-        ])
-        add_to_outbox(conn, outbox, messages)
 
     @staticmethod
     def _events_of(conn: Connection, subject_ids: Iterable[str],

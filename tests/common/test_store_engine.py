@@ -1,0 +1,170 @@
+"""The database layer every store shares: rows handed to the driver as they are (both
+backends), and SQLite shared by several processes: writers taking turns, checkpoints off
+the writers' path."""
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, Engine, Float, Integer, LargeBinary, MetaData, String, Table, select
+from sqlalchemy.exc import OperationalError
+
+from clearway.common import sqlite
+from clearway.common.db import create_schema, insert_rows, make_engine, reading, update_rows
+
+metadata = MetaData()
+# Column names SQL reserves, as the stores use them (count, offset), and binary values.
+things = Table(
+    "things", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("offset", Float, nullable=True),
+    Column("payload", LargeBinary, nullable=False),
+    Column("note", String(40), nullable=True),
+)
+
+
+def _engine(url: str) -> Engine:
+    engine = make_engine(url)
+    create_schema(engine, metadata)
+    return engine
+
+
+def test_rows_inserted_and_updated_through_the_driver_read_back_as_written(
+    database_url: str,
+) -> None:
+    engine = _engine(database_url)
+    with engine.begin() as conn:
+        insert_rows(conn, things, ("id", "count", "payload", "note"),
+                    [(1, 3, b"\x00\xff", "a"), (2, 4, b"", None)])
+        update_rows(conn, things, ("offset", "note"), "id", [(7.5, "changed", 2)])
+    with engine.connect() as conn:
+        rows = conn.execute(select(things).order_by(things.c.id)).all()
+    assert [tuple(r) for r in rows] == [(1, 3, None, b"\x00\xff", "a"),
+                                        (2, 4, 7.5, b"", "changed")]
+    engine.dispose()
+
+
+def test_nothing_to_insert_or_update_runs_no_statement(database_url: str) -> None:
+    engine = _engine(database_url)
+    with engine.begin() as conn:
+        insert_rows(conn, things, ("id", "count", "payload"), [])
+        update_rows(conn, things, ("note",), "id", [])
+    with engine.connect() as conn:
+        assert conn.execute(select(things)).all() == []
+    engine.dispose()
+
+
+def _lock_is_free(path: Path) -> bool:
+    fd = os.open(f"{path}.writer-lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def test_a_second_writer_waits_for_the_first_and_goes_as_soon_as_it_commits(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shared.db"
+    first, second = _engine(f"sqlite:///{path}"), _engine(f"sqlite:///{path}")
+    holding, release = threading.Event(), threading.Event()
+    finished: list[float] = []
+
+    def hold() -> None:
+        with first.begin() as conn:
+            insert_rows(conn, things, ("id", "count", "payload"), [(1, 1, b"x")])
+            holding.set()
+            release.wait(10)
+
+    def write() -> None:
+        with second.begin() as conn:
+            insert_rows(conn, things, ("id", "count", "payload"), [(2, 2, b"y")])
+        finished.append(time.monotonic())
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(10)
+    writer = threading.Thread(target=write)
+    writer.start()
+    time.sleep(0.3)
+    assert not finished  # still waiting for its turn
+    released_at = time.monotonic()
+    release.set()
+    holder.join(10)
+    writer.join(10)
+    assert finished and finished[0] - released_at < 1.0
+    with second.connect() as conn:
+        assert conn.execute(select(things.c.id).order_by(things.c.id)).scalars().all() == [1, 2]
+    assert _lock_is_free(path)
+    first.dispose()
+    second.dispose()
+
+
+def test_the_turn_is_given_back_when_a_transaction_fails(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    engine = _engine(f"sqlite:///{path}")
+    with pytest.raises(RuntimeError), engine.begin() as conn:
+        insert_rows(conn, things, ("id", "count", "payload"), [(1, 1, b"x")])
+        assert not _lock_is_free(path)
+        raise RuntimeError("the batch failed")
+    assert _lock_is_free(path)
+    with engine.connect() as conn:
+        assert conn.execute(select(things)).all() == []
+    engine.dispose()
+
+
+def test_a_thread_that_nests_two_writes_gets_an_error_rather_than_waiting_for_ever(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sqlite, "BUSY_TIMEOUT_S", 0.3)
+    engine = _engine(f"sqlite:///{tmp_path / 'nested.db'}")
+    started = time.monotonic()
+    with pytest.raises(OperationalError, match="locked"), engine.begin(), \
+            engine.begin() as inner:
+        insert_rows(inner, things, ("id", "count", "payload"), [(1, 1, b"x")])
+    assert time.monotonic() - started < 10
+    engine.dispose()
+
+
+def _fill(engine: Engine, start: int, rows: int) -> None:
+    with engine.begin() as conn:
+        insert_rows(conn, things, ("id", "count", "payload"),
+                    [(i, i, os.urandom(1000)) for i in range(start, start + rows)])
+
+
+def test_the_log_starts_over_after_each_checkpoint_instead_of_growing(tmp_path: Path) -> None:
+    path = tmp_path / "busy.db"
+    engine = _engine(f"sqlite:///{path}")
+    checkpointer = sqlite._Checkpointer(every=3600)  # driven by hand here
+    for round_ in range(10):
+        with reading(engine) as reader:  # a snapshot open while the next rows are written
+            reader.execute(select(things.c.id).limit(1)).all()
+            _fill(engine, round_ * 1000, 1000)
+        checkpointer._checkpoint(str(path))
+    assert checkpointer.checkpointed_pages > 2000
+    # Ten rounds of about 1 MB each: a log that never started over would hold all of it.
+    assert os.path.getsize(f"{path}-wal") < 4 * 1024 * 1024
+    engine.dispose()
+
+
+def test_a_watched_database_is_checkpointed_in_the_background(tmp_path: Path) -> None:
+    path = tmp_path / "watched.db"
+    engine = _engine(f"sqlite:///{path}")
+    checkpointer = sqlite._Checkpointer(every=0.1)
+    checkpointer.watch(engine, str(path))
+    before = os.path.getsize(path)
+    _fill(engine, 0, 2000)
+    deadline = time.monotonic() + 10
+    while os.path.getsize(path) <= before + 1_000_000 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert os.path.getsize(path) > before + 1_000_000  # the rows reached the database file
+    assert checkpointer.checkpointed_pages > 0
+    engine.dispose()
