@@ -30,6 +30,7 @@ CHECKPOINT_EVERY_S = 10.0
 # throughput (bench/README.md).
 AUTOCHECKPOINT_PAGES = 50_000
 JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
+CACHE_KIB = 16 * 1024  # per connection; SQLite's default is 2 MiB
 
 
 def configure(engine: Engine, read_only_option: str) -> None:
@@ -49,6 +50,7 @@ def configure(engine: Engine, read_only_option: str) -> None:
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
         cur.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
         cur.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
+        cur.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         cur.close()
 
     @event.listens_for(engine, "begin")
