@@ -36,9 +36,9 @@ CACHE_KIB = 16 * 1024  # per connection; SQLite's default is 2 MiB
 def configure(engine: Engine, read_only_option: str) -> None:
     database = engine.url.database
     on_disk = database not in (None, "", ":memory:")
-    turns = _WriterTurns(f"{database}.writer-lock" if on_disk else None, BUSY_TIMEOUT_S)
-    if on_disk:
-        assert database is not None
+    turns = _WriterTurns(writer_lock(database) if database and on_disk else None,
+                         BUSY_TIMEOUT_S)
+    if database and on_disk:
         CHECKPOINTER.watch(engine, database)
 
     @event.listens_for(engine, "connect")
@@ -138,6 +138,11 @@ def _raw(dbapi_conn: Any) -> Any:
     return getattr(dbapi_conn, "dbapi_connection", dbapi_conn)
 
 
+def writer_lock(database: str) -> str:
+    """The file the writers of `database` take turns on (it holds no data)."""
+    return f"{os.path.abspath(database)}.writer-lock"
+
+
 def take_turn(fd: int, timeout: float) -> bool:
     """Lock `fd` exclusively, polling; False when `timeout` passed first."""
     deadline, pause = time.monotonic() + timeout, 0.0002
@@ -197,7 +202,7 @@ class _Checkpointer:
         if path not in self._open:
             conn = sqlite3.connect(path, timeout=0, isolation_level=None,
                                    check_same_thread=False)
-            self._open[path] = (conn, os.open(f"{path}.writer-lock", os.O_RDWR | os.O_CREAT,
+            self._open[path] = (conn, os.open(writer_lock(path), os.O_RDWR | os.O_CREAT,
                                               0o600))
         conn, turn = self._open[path]
         self._passive(conn)

@@ -59,7 +59,7 @@ from clearway.common.events import (
     MotionEvent,
     RecordEvent,
 )
-from clearway.common.outbox import OutboxMessage, outbox_table
+from clearway.common.outbox import OutboxMessage, add_to_outbox, outbox_table
 from clearway.common.topics import MOTIONS
 from clearway.filing.domain.lifecycle import (
     PENDING,
@@ -212,15 +212,6 @@ class MotionRow:
         }
 
 
-def _stage(conn: Connection, messages: Sequence[OutboxMessage]) -> None:
-    """Add messages to the outbox in the caller's transaction. A plain executemany: the
-    shared `add_to_outbox` returns ids, which on SQLite costs one INSERT per row (3 s for
-    the 60,000 events of a county's bulk motion); filing never needs the ids."""
-    if messages:
-        now = time.time()
-        conn.execute(outbox.insert(), [m.row(now) for m in messages])
-
-
 def _iso(timestamp: float) -> str:
     return dt.datetime.fromtimestamp(timestamp, dt.UTC).isoformat()
 
@@ -342,7 +333,7 @@ class FilingStore:
         today = now.date()
         with self.engine.begin() as conn:
             staged, drafts = self._apply(conn, records, decisions, today, now)
-            _stage(conn, staged)
+            add_to_outbox(conn, outbox, staged)
         try:
             if self._sweep_due:
                 drafts = list({mid: c for mid, c in self.renderable_drafts(today) + drafts}
@@ -643,7 +634,7 @@ class FilingStore:
                     .values(status="ready", document_sha256=bindparam("b_sha"),
                             facts_sha256=bindparam("b_facts"), prepared_on=bindparam("b_on"),
                             updated_at=t), updates)
-            _stage(conn, staged)
+            add_to_outbox(conn, outbox, staged)
         return len(staged)
 
     # -- bulk motions -----------------------------------------------------------------
@@ -699,8 +690,8 @@ class FilingStore:
                     if moved != len(chunk):
                         raise BulkConflict(f"{len(chunk) - moved} motion(s) changed meanwhile")
                     rows = conn.execute(select(motions).where(motions.c.motion_id.in_(chunk)))
-                    _stage(conn, [self._event(_row(r), now) for r in rows])
-                _stage(conn, [self._bulk_event(
+                    add_to_outbox(conn, outbox, [self._event(_row(r), now) for r in rows])
+                add_to_outbox(conn, outbox, [self._bulk_event(
                     bulk_id, court, "ready", len(motion_ids), pdf_sha, csv_sha, now)])
                 seconds = time.perf_counter() - started
                 conn.execute(update(bulk_motions).where(bulk_motions.c.bulk_motion_id == bulk_id)
@@ -728,8 +719,8 @@ class FilingStore:
                         motions.c.motion_id.in_(chunk), motions.c.status == "included_in_bulk")
                         .values(status="filed", updated_at=now.timestamp()))
                     rows = conn.execute(select(motions).where(motions.c.motion_id.in_(chunk)))
-                    _stage(conn, [self._event(_row(r), now) for r in rows])
-                _stage(conn, [self._bulk_event(
+                    add_to_outbox(conn, outbox, [self._event(_row(r), now) for r in rows])
+                add_to_outbox(conn, outbox, [self._bulk_event(
                     bulk_id, b.court, "filed", b.motion_count, b.document_sha256, b.csv_sha256,
                     now)])
         return self.bulk(bulk_id)
@@ -741,7 +732,7 @@ class FilingStore:
             m = self.motion(motion_id_, conn)
             if m is None or m.status == "filed":
                 return m
-            _stage(conn, [self._transition(conn, m, "filed", now)])
+            add_to_outbox(conn, outbox, [self._transition(conn, m, "filed", now)])
         return self.motion(motion_id_)
 
     @staticmethod
