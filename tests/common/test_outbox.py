@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections import Counter
 
 from kafka.admin import KafkaAdminClient, NewTopic
 from sqlalchemy import MetaData, update
@@ -60,6 +61,53 @@ def test_the_relay_publishes_every_row_once_in_order_per_key(
     for key in range(7):
         mine = [int(i.split("-")[1]) for i in ids if int(i.split("-")[1]) % 7 == key]
         assert mine == sorted(mine)
+
+
+def test_each_row_records_where_its_message_landed_when_batches_fill_up(
+        database_url: str, kafka_bootstrap: str) -> None:
+    """Rows go out as one record batch per partition; a full batch (128 KiB) is sent and a
+    new one started. Each row must still be marked with its own message's partition and
+    offset, on the partition aiokafka's own `send` picks for the key."""
+    topic = new_topic(kafka_bootstrap)
+    engine = make_engine(database_url)
+    table = outbox_table(MetaData())
+    create_schema(engine, table.metadata)
+    rows = [OutboxMessage(topic, f"subject-{i % 11}", f"v{i}:".encode() + b"x" * 3000,
+                          [("ce_id", f"id-{i}".encode())]) for i in range(240)]
+    with engine.begin() as conn:
+        add_to_outbox(conn, table, rows)
+
+    async def publish() -> tuple[int, dict[str, int]]:
+        producer = make_producer(kafka_bootstrap, "test")
+        await producer.start()
+        try:
+            relay = OutboxRelay(engine, table, producer, bootstrap_servers=kafka_bootstrap)
+            sent = await relay.publish_once()
+            by_send, probe = {}, new_topic(kafka_bootstrap)
+            for k in range(11):  # where the per-message path puts each key
+                ack = await (await producer.send(probe, b"probe", key=f"subject-{k}".encode()))
+                by_send[f"subject-{k}"] = ack.partition
+            return sent, by_send
+        finally:
+            await producer.stop()
+
+    sent, partition_by_send = asyncio.run(publish())
+    assert sent == 240
+    reader = TopicReader(kafka_bootstrap, topic)
+    try:
+        reader.wait_for(lambda r: len(r.messages) >= 240, timeout=30, settle=1.0)
+        landed = {dict(m.headers)["ce_id"].decode(): (m.partition, m.offset, m.key.decode())
+                  for m in reader.messages}
+    finally:
+        reader.close()
+    assert len(reader.messages) == 240
+    with engine.connect() as conn:
+        marked = {dict(__import__("orjson").loads(r.headers))["ce_id"]: (r.partition, r.offset)
+                  for r in conn.execute(table.select())}
+    assert marked == {ce_id: (p, o) for ce_id, (p, o, _) in landed.items()}
+    assert all(p == partition_by_send[key] for p, _, key in landed.values())
+    per_partition = Counter(p for p, _, _ in landed.values())
+    assert max(per_partition.values()) * 3000 > 128 * 1024, "no partition filled a batch"
 
 
 def test_a_takeover_does_not_republish_what_a_dead_relay_sent_but_never_marked(

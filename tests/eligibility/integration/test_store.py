@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import orjson
 from sqlalchemy import func, select
 
 from clearway.common.db import make_engine
@@ -78,3 +79,29 @@ def test_a_new_policy_table_recomputes_into_new_versions(database_url: str) -> N
     changed = EligibilityStore(engine, {"CA-SF": "dismiss-all"}).recompute(["S1"], NOW)
     assert [(d.relief, d.policy, d.version) for d in changed] == [
         ("dismiss_and_seal", "dismiss-all", 2)]
+
+
+def outbox_headers(store: EligibilityStore) -> list[dict[str, str]]:
+    with store.engine.connect() as conn:
+        return [dict(orjson.loads(h)) for h in conn.execute(
+            select(outbox.c.headers).order_by(outbox.c.id)).scalars()]
+
+
+def test_a_decision_continues_the_trace_of_the_record_behind_it_in_a_span_of_its_own(
+        database_url: str) -> None:
+    store = EligibilityStore(make_engine(database_url), {})
+    parent = "00-" + "4bf92f3577b34da6a3ce929d0e0e4736" + "-00f067aa0ba902b7-01"
+    store.process([disposition("e1", "HS 11359", "2010-05-01")], NOW, {"S1": parent})
+    (headers,) = outbox_headers(store)
+    version, trace_id, span_id, flags = headers["traceparent"].split("-")
+    assert (version, trace_id, flags) == ("00", "4bf92f3577b34da6a3ce929d0e0e4736", "01")
+    assert len(span_id) == 16 and span_id != "00f067aa0ba902b7"
+    assert dt.datetime.fromisoformat(headers["ce_time"]) == NOW
+
+
+def test_a_decision_whose_record_carried_no_trace_starts_a_trace(database_url: str) -> None:
+    store = EligibilityStore(make_engine(database_url), {})
+    store.process([disposition("e1", "HS 11359", "2010-05-01")], NOW, {"S1": None})
+    store.process([disposition("e2", "HS 11359", "2011-05-01", case_number="BA200")], NOW)
+    first, second = (h["traceparent"].split("-") for h in outbox_headers(store))
+    assert len(first[1]) == 32 and len(second[1]) == 32 and first[1] != second[1]

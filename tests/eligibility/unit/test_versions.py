@@ -7,13 +7,16 @@ current with `versions.current_of`.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clearway.common.events import Decision, RecordEvent
 from clearway.eligibility.domain.rules import decide
-from clearway.eligibility.domain.versions import Current, changes, current_of
+from clearway.eligibility.domain.versions import Current, changes, current_of, decision_id
 from tests.eligibility.unit.builders import (
     AS_OF,
     GRANTED,
@@ -355,3 +358,13 @@ def test_decision_ids_are_unique_across_counts_and_versions() -> None:
     ids = [d.decision_id for d in service.published]
     assert len(ids) == len(set(ids))
     assert any(d.version == 2 for d in service.published)
+
+
+@given(subject=st.text(min_size=1, max_size=64), court=st.text(max_size=20),
+       case_number=st.text(max_size=40), number=st.integers(1, 999),
+       version=st.integers(1, 10_000))
+def test_a_decision_id_is_the_uuid5_of_its_count_and_version(
+        subject: str, court: str, case_number: str, number: int, version: int) -> None:
+    expected = uuid.uuid5(uuid.UUID("0c1e4a3b-7d62-4c55-9a51-6f1d3b2a9e10"),
+                          f"{subject}|{court}|{case_number}|{number}|{version}")
+    assert decision_id(subject, (court, case_number, number), version) == str(expected)

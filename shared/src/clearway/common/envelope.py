@@ -6,6 +6,7 @@ import random
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pydantic import BaseModel
 
@@ -45,6 +46,11 @@ def child_traceparent(parent: str | None) -> str:
     return f"00-{parts[1]}-{_ids.getrandbits(64):016x}-{parts[3]}"
 
 
+@lru_cache(maxsize=64)
+def _isoformat(time: dt.datetime) -> str:
+    return time.isoformat()  # a batch's messages share their time: formatted once
+
+
 def encode(
     model: BaseModel,
     *,
@@ -55,7 +61,7 @@ def encode(
 ) -> tuple[bytes, Headers]:
     """Serialise a contract model to (value, headers). `ce_id` defaults to a new UUID."""
     value = model.__pydantic_serializer__.to_json(model)  # in pydantic's core: no dict between
-    when = (time or dt.datetime.now(dt.UTC)).isoformat()
+    when = _isoformat(time) if time is not None else dt.datetime.now(dt.UTC).isoformat()
     headers: Headers = [
         ("ce_id", (ce_id or str(uuid.uuid4())).encode()),
         ("ce_type", CE_TYPES[type(model).__name__].encode()),
@@ -75,14 +81,21 @@ def header(headers: Sequence[tuple[str, bytes]] | None, name: str) -> str | None
     return None
 
 
+_ENVELOPE_HEADERS = frozenset(("ce_id", "ce_type", "ce_source", "ce_time", "traceparent"))
+
+
 def read_envelope(headers: Sequence[tuple[str, bytes]] | None) -> Envelope | None:
-    ce_id, ce_type = header(headers, "ce_id"), header(headers, "ce_type")
+    found: dict[str, str | None] = {}
+    for key, value in headers or ():  # one pass (this runs per record); the first wins
+        if key in _ENVELOPE_HEADERS and key not in found:
+            found[key] = value.decode(errors="replace") if value is not None else None
+    ce_id, ce_type = found.get("ce_id"), found.get("ce_type")
     if not ce_id or not ce_type:
         return None
     return Envelope(
         ce_id=ce_id,
         ce_type=ce_type,
-        ce_source=header(headers, "ce_source") or "",
-        ce_time=header(headers, "ce_time") or "",
-        traceparent=header(headers, "traceparent"),
+        ce_source=found.get("ce_source") or "",
+        ce_time=found.get("ce_time") or "",
+        traceparent=found.get("traceparent"),
     )

@@ -137,8 +137,7 @@ class Case(Closed):
     @field_validator("counts")
     @classmethod
     def _unique_count_numbers(cls, counts: list[Count]) -> list[Count]:
-        numbers = [c.count for c in counts]
-        if len(numbers) != len(set(numbers)):
+        if len(counts) > 1 and len({c.count for c in counts}) != len(counts):
             raise ValueError("count numbers must be unique within a case")
         return counts
 

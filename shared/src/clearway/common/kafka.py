@@ -146,8 +146,10 @@ class BatchConsumer:
                 for tp, records in batches.items():
                     metrics.EVENTS_CONSUMED.labels(tp.topic).inc(len(records))
                     for record in records:
-                        incoming = await self._decode_or_dead_letter(record)
-                        if incoming is not None:
+                        incoming = self._decoded(record)
+                        if isinstance(incoming, PoisonMessage):
+                            await self.dead_letter(record, incoming.error)
+                        else:
                             items.append(incoming)
                 if items:
                     await self._handle_until_done(items)
@@ -181,15 +183,15 @@ class BatchConsumer:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
 
-    async def _decode_or_dead_letter(self, record: Any) -> Incoming | None:
+    def _decoded(self, record: Any) -> Incoming | PoisonMessage:
+        """The record decoded, or why it is poison (a plain call: this runs per record)."""
         model = self.topics[record.topic]
         envelope = read_envelope(record.headers)
         token = correlation_id.set(envelope.ce_id if envelope else None)
         try:
             event = decode(model, record.value)
         except PoisonMessage as poison:
-            await self.dead_letter(record, poison.error)
-            return None
+            return poison
         finally:
             correlation_id.reset(token)
         key = record.key.decode(errors="replace") if record.key is not None else None

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from clearway.common.auth import api_keys_table
 from clearway.common.db import create_schema, insert_rows, reading
 from clearway.common.dedupe import mark_seen, processed_events_table, unseen
+from clearway.common.envelope import child_traceparent
 from clearway.common.events import Decision, RecordEvent
 from clearway.common.outbox import OutboxMessage, add_to_outbox, outbox_table
 from clearway.common.topics import DECISIONS
@@ -82,10 +83,15 @@ class _Staged:
 
     @classmethod
     def of(cls, fresh: Sequence[RecordEvent], decided: Sequence[Decision],
-           traces: Mapping[str, str] | None = None) -> _Staged:
+           traces: Mapping[str, str | None] | None = None) -> _Staged:
+        """`traces`: the traceparent of the record behind each person's decisions, which
+        the decisions continue (W3C trace context); a person not in it starts a trace."""
+        traces = traces or {}
         messages = [
             OutboxMessage.of(DECISIONS, d.subject_id, d, source="clearway/eligibility",
-                             ce_id=d.decision_id, traceparent=(traces or {}).get(d.subject_id))
+                             ce_id=d.decision_id, time=d.decided_at,
+                             traceparent=child_traceparent(traces[d.subject_id])
+                             if d.subject_id in traces else None)
             for d in decided
         ]
         return cls(
@@ -112,7 +118,7 @@ class EligibilityStore:
 
     # -- the pipeline -----------------------------------------------------------------
     def process(self, events: Sequence[RecordEvent], now: dt.datetime,
-                traces: Mapping[str, str] | None = None) -> list[Decision]:
+                traces: Mapping[str, str | None] | None = None) -> list[Decision]:
         """Record new events, re-decide each touched person, stage what changed.
 
         The deciding happens on a read snapshot, outside the write lock, so several
@@ -128,7 +134,7 @@ class EligibilityStore:
         raise AssertionError("unreachable")
 
     def _process_once(self, events: Sequence[RecordEvent], now: dt.datetime,
-                      traces: Mapping[str, str]) -> list[Decision]:
+                      traces: Mapping[str, str | None]) -> list[Decision]:
         with reading(self.engine) as conn:
             fresh = unseen(conn, processed, events)
             touched = sorted({e.subject_id for e in fresh})

@@ -7,7 +7,6 @@ import logging
 from collections.abc import Callable
 
 from clearway.common.db import retrying
-from clearway.common.envelope import child_traceparent
 from clearway.common.events import RecordEvent
 from clearway.common.kafka import Handler, Incoming
 from clearway.eligibility.store import EligibilityStore
@@ -19,8 +18,7 @@ def records_handler(store: EligibilityStore, on_commit: Callable[[], None]) -> H
     async def handle(items: list[Incoming]) -> None:
         events = [i.event for i in items if isinstance(i.event, RecordEvent)]
         # Decisions continue the trace of the record that caused them (W3C trace context).
-        traces = {i.key: child_traceparent(i.envelope.traceparent)
-                  for i in items if i.key and i.envelope}
+        traces = {i.key: i.envelope.traceparent for i in items if i.key and i.envelope}
         now = dt.datetime.now(dt.UTC)
         published = await asyncio.to_thread(retrying, lambda: store.process(events, now, traces))
         if published:
