@@ -8,13 +8,14 @@ STAMP := $(VENV)/.installed
 SIZE ?= 125000
 PYTEST_ARGS ?=
 
-.PHONY: chaos-short install run test test-unit lint format bench chaos chaos-short clean rules-doc help
+.PHONY: chaos-short install run test test-unit lint format bench bench-short chaos chaos-short clean rules-doc help
 
 help:
 	@echo "make run     start broker + four services, push the sample, print a summary"
 	@echo "make test    unit and integration tests (SQLite and PostgreSQL, embedded broker)"
 	@echo "make lint    ruff and mypy"
 	@echo "make bench   county-scale benchmark (SIZE=125000 by default)"
+	@echo "make bench-short  every benchmark phase at 2,000 cases (a smoke test, as in CI)"
 	@echo "make chaos   fault injection suite"
 
 $(PY):
@@ -53,6 +54,10 @@ rules-doc: install
 
 bench: install
 	$(PY) -m bench.run --size $(SIZE)
+
+# Every phase of the benchmark at 2,000 cases, nothing saved (about 90 s): CI's smoke test.
+bench-short: install
+	$(PY) -m bench.run --size 2000 --bulk-cases 1000 --downstream-limit 0 --no-save
 
 chaos: install
 	$(PY) -m pytest -q -m slow tests/chaos $(PYTEST_ARGS)
