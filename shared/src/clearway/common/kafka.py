@@ -13,8 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
@@ -45,9 +44,9 @@ def make_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
     )
 
 
-@dataclass(frozen=True)
-class Incoming:
-    """One decoded record with where it came from."""
+class Incoming(NamedTuple):
+    """One decoded record with where it came from (a named tuple: one is made per record,
+    three times faster than a frozen dataclass)."""
 
     topic: str
     partition: int
