@@ -34,3 +34,11 @@ def test_the_first_of_a_repeated_header_counts_and_missing_optional_ones_are_emp
     assert envelope is not None
     assert (envelope.ce_id, envelope.ce_source, envelope.ce_time, envelope.traceparent) == (
         "first", "", "", None)
+
+
+def test_the_same_instant_at_another_offset_keeps_its_own_offset_in_ce_time() -> None:
+    utc = dt.datetime(2026, 1, 1, 8, 0, tzinfo=dt.UTC)
+    pacific = utc.astimezone(dt.timezone(dt.timedelta(hours=-8)))
+    times = [dict(encode(EVENT, source="s", time=t)[1])["ce_time"].decode()
+             for t in (utc, pacific)]
+    assert times == ["2026-01-01T08:00:00+00:00", "2026-01-01T00:00:00-08:00"]

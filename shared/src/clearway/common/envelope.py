@@ -46,8 +46,10 @@ def child_traceparent(parent: str | None) -> str:
 
 
 @lru_cache(maxsize=64)
-def _isoformat(time: dt.datetime) -> str:
-    return time.isoformat()  # a batch's messages share their time: formatted once
+def _isoformat(time: dt.datetime, offset: dt.timedelta | None) -> str:
+    # A batch's messages share their time: formatted once. The offset is part of the key
+    # because equal instants at different offsets are equal datetimes, not equal strings.
+    return time.isoformat()
 
 
 def encode(
@@ -60,7 +62,8 @@ def encode(
 ) -> tuple[bytes, Headers]:
     """Serialise a contract model to (value, headers). `ce_id` defaults to a new UUID."""
     value = model.__pydantic_serializer__.to_json(model)  # in pydantic's core: no dict between
-    when = _isoformat(time) if time is not None else dt.datetime.now(dt.UTC).isoformat()
+    time = time or dt.datetime.now(dt.UTC)
+    when = _isoformat(time, time.utcoffset())
     headers: Headers = [
         ("ce_id", (ce_id or str(uuid.uuid4())).encode()),
         ("ce_type", CE_TYPES[type(model).__name__].encode()),
