@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -783,42 +783,39 @@ def main() -> int:
         path = workdir / "dataset.ndjson"
         results["records"] = write_dataset(args.size, path)
         steal: dict[str, float | None] = results.setdefault("cpu_steal_pct", {})
+
+        def phase(name: str, run: Callable[[], Any]) -> None:
+            with StealMeter() as meter:
+                results[name] = run()
+            steal[name] = meter.percent
+
         if "raw" in phases:
             print("phase 1: raw broker baseline ...", flush=True)
-            with StealMeter() as meter, EmbeddedBroker(
-                log_path=workdir / "raw-broker.log"
-            ) as broker:
-                results["raw"] = asyncio.run(
-                    raw_baseline(broker.bootstrap_servers, path, results["records"])
-                )
-            steal["raw"] = meter.percent
+
+            def raw() -> dict[str, float]:
+                with EmbeddedBroker(log_path=workdir / "raw-broker.log") as broker:
+                    return asyncio.run(
+                        raw_baseline(broker.bootstrap_servers, path, results["records"])
+                    )
+
+            phase("raw", raw)
         if "ingest" in phases:
             print("phase 2: ingest ...", flush=True)
-            with StealMeter() as meter:
-                results["ingest"] = ingest_phase(workdir, path, args.size)
-            steal["ingest"] = meter.percent
+            phase("ingest", lambda: ingest_phase(workdir, path, args.size))
         if "eligibility" in phases:
             for workers in (1, 2):
                 print(f"phase 3: eligibility x{workers} ...", flush=True)
-                with StealMeter() as meter:
-                    results[f"eligibility_{workers}"] = eligibility_phase(
-                        workdir, path, workers, args.db
-                    )
-                steal[f"eligibility_{workers}"] = meter.percent
+                phase(f"eligibility_{workers}",
+                      lambda w=workers: eligibility_phase(workdir, path, w, args.db))
         if "e2e" in phases:
             print("phase 4: end to end ...", flush=True)
             latency_path = workdir / "latency.ndjson"
             write_dataset(max(5000, args.size // 10), latency_path, seed=99, prefix="L")
-            with StealMeter() as meter:
-                results["end_to_end"] = end_to_end_phase(
-                    workdir, path, latency_path, results["records"], args.downstream_limit
-                )
-            steal["end_to_end"] = meter.percent
+            phase("end_to_end", lambda: end_to_end_phase(
+                workdir, path, latency_path, results["records"], args.downstream_limit))
         if "bulk" in phases:
             print(f"phase 5: bulk motion of {args.bulk_cases:,} ...", flush=True)
-            with StealMeter() as meter:
-                results["bulk"] = bulk_phase(workdir, args.bulk_cases)
-            steal["bulk"] = meter.percent
+            phase("bulk", lambda: bulk_phase(workdir, args.bulk_cases))
         compare_with_125k(results)
         print_table(results)
         if not args.no_save:

@@ -6,6 +6,7 @@ import time
 import uuid
 from collections import Counter
 
+import orjson
 from kafka.admin import KafkaAdminClient, NewTopic
 from sqlalchemy import MetaData, update
 
@@ -102,7 +103,7 @@ def test_each_row_records_where_its_message_landed_when_batches_fill_up(
         reader.close()
     assert len(reader.messages) == 240
     with engine.connect() as conn:
-        marked = {dict(__import__("orjson").loads(r.headers))["ce_id"]: (r.partition, r.offset)
+        marked = {dict(orjson.loads(r.headers))["ce_id"]: (r.partition, r.offset)
                   for r in conn.execute(table.select())}
     assert marked == {ce_id: (p, o) for ce_id, (p, o, _) in landed.items()}
     assert all(p == partition_by_send[key] for p, _, key in landed.values())
@@ -127,7 +128,7 @@ def test_a_takeover_does_not_republish_what_a_dead_relay_sent_but_never_marked(
             rows = await asyncio.to_thread(relay._claim)
             futures = [await producer.send(r.topic, r.value, key=r.key.encode(),
                                            headers=[("ce_id", dict(
-                                               __import__("orjson").loads(r.headers))["ce_id"]
+                                               orjson.loads(r.headers))["ce_id"]
                                                      .encode())]) for r in rows]
             await asyncio.gather(*futures)  # sent, then "killed" before marking
         finally:

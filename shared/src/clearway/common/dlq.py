@@ -23,6 +23,7 @@ import typer
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 
+from clearway.common.envelope import header
 from clearway.common.kafka import MAX_MESSAGE_BYTES
 
 DLQ_SUFFIX = ".dlq"
@@ -54,10 +55,7 @@ class DeadLetter:
     headers: tuple[tuple[str, bytes], ...]
 
     def header(self, name: str) -> str | None:
-        for key, value in self.headers:
-            if key == name:
-                return value.decode(errors="replace") if value is not None else None
-        return None
+        return header(self.headers, name)
 
     @property
     def original_topic(self) -> str | None:

@@ -371,13 +371,13 @@ class OutboxRelay:
             sent.append((await self.producer.send_batch(batch, topic, partition=partition),
                          partition, members))
         acks = await asyncio.gather(*(future for future, _, _ in sent), return_exceptions=True)
-        results: list[tuple[int, int] | BaseException] = [TimeoutError()] * len(rows)
+        placed: dict[int, tuple[int, int] | BaseException] = {}
         for (_, partition, members), ack in zip(sent, acks, strict=True):
             for position, i in enumerate(members):
                 # A batch's records take consecutive offsets from the one acknowledged.
-                results[i] = ack if isinstance(ack, BaseException) else (partition,
-                                                                         ack.offset + position)
-        return results
+                placed[i] = ack if isinstance(ack, BaseException) else (partition,
+                                                                        ack.offset + position)
+        return [placed[i] for i in range(len(rows))]
 
     async def _require_topics(self, topics: set[str]) -> None:
         # A metadata request for all topics creates nothing (one naming a topic may).
