@@ -271,10 +271,11 @@ def tune_garbage_collector() -> None:
     batch set off collections that scanned it, then its survivors again in the older
     generations. Objects alive at start (modules, the app, schemas) are moved out of the
     collector's sight, and the young threshold is 250,000: twice the objects of a batch of
-    5,000 events (the default is 2,000), so a batch that is freed once committed does not
-    start a collection; what does is garbage only the collector can free (reference
-    cycles), and memory stays bounded by it. Measured: at 50,000, decoding cost 30 us an event held
-    in a batch of 2,000 against 20 us with no collection (bench/README.md)."""
+    5,000 events (eligibility's default; the others' is 2,000), so a batch that is freed
+    once committed does not start a collection; what does is garbage only the collector
+    can free (reference cycles), and memory stays bounded by it. Measured: at 50,000,
+    decoding cost 30 us an event held in a batch of 2,000 against 20 us with no
+    collection (bench/README.md)."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(250_000, 20, 100)

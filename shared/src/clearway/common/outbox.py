@@ -35,7 +35,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    and_,
     func,
     or_,
     select,
@@ -392,19 +391,15 @@ class OutboxRelay:
         with self.engine.begin() as conn:
             # SKIP LOCKED: two relays on PostgreSQL never claim the same row at once
             # (SQLite serialises writers already and ignores it).
-            candidates = select(t.c.id).where(
-                and_(
-                    t.c.published_at.is_(None),
-                    or_(t.c.lease_until.is_(None), t.c.lease_until < now),
-                )
-            ).order_by(t.c.id).limit(self.batch_size).with_for_update(skip_locked=True)
-            ids = [r[0] for r in conn.execute(candidates)]
-            if not ids:
-                return []
             rows = list(conn.execute(
                 select(t.c.id, t.c.topic, t.c.key, t.c.value, t.c.headers, t.c.lease_owner)
-                .where(t.c.id.in_(ids)).order_by(t.c.id)
+                .where(t.c.published_at.is_(None),
+                       or_(t.c.lease_until.is_(None), t.c.lease_until < now))
+                .order_by(t.c.id).limit(self.batch_size).with_for_update(skip_locked=True)
             ))
+            if not rows:
+                return []
+            ids = [row.id for row in rows]
             conn.execute(
                 update(t).where(t.c.id.in_(ids)).values(
                     lease_owner=self.owner, lease_until=now + self.lease_seconds
