@@ -75,9 +75,13 @@ class Runtime:
         self.producer = producer
         self.connected = True
         if self.outbox is not None:
+            # A relay claims as many rows as the service consumes in a batch: eligibility's
+            # 5,000 records make about 3,900 decisions, one claim and one "published"
+            # update instead of two each (x1 and x2 4-6 % faster, bench/README.md).
             self.relay = OutboxRelay(self.engine, self.outbox, producer,
                                      bootstrap_servers=self.settings.kafka_bootstrap_servers,
-                                     lease_seconds=self.settings.outbox_lease_seconds)
+                                     lease_seconds=self.settings.outbox_lease_seconds,
+                                     batch_size=self.settings.batch_max_records)
             self.workers.spawn(f"{name}-relay", self.relay.run())
         if self.consumes and self.handler is not None:
             await self._start_consumer()
