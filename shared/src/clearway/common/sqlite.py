@@ -27,7 +27,7 @@ CHECKPOINT_EVERY_S = 10.0
 # A safety net only: the checkpointer below keeps the log short. SQLite's own checkpoint
 # runs inside a writer's commit, and with two workers on one store it ran in nearly every
 # commit (readers keep the log from restarting): it cost a quarter of two workers'
-# throughput (bench/README.md).
+# throughput (bench/README.md). 50,000 pages of PAGE_SIZE: 800 MB of log.
 AUTOCHECKPOINT_PAGES = 50_000
 JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 CACHE_KIB = 16 * 1024  # per connection; SQLite's default is 2 MiB
