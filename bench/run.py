@@ -340,8 +340,8 @@ async def count_until_quiet(
             if first is not None and now - last > quiet or now - started > 1800:
                 break
             await asyncio.sleep(0.1)
-        return await _message_count(consumer, partitions), (first or last) - started, \
-            last - started
+        count = await _message_count(consumer, partitions)
+        return count, (first or last) - started, last - started
     finally:
         await consumer.stop()
 

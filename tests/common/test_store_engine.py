@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3 as sqlite3_driver
 import threading
 import time
 from pathlib import Path
@@ -79,10 +80,8 @@ def test_a_new_sqlite_store_gets_16_kib_pages(tmp_path: Path) -> None:
 
 
 def test_an_existing_sqlite_store_keeps_its_page_size_and_its_rows(tmp_path: Path) -> None:
-    import sqlite3
-
     path = tmp_path / "old.db"
-    old = sqlite3.connect(path)
+    old = sqlite3_driver.connect(path)
     old.execute("PRAGMA page_size=4096")
     old.execute("PRAGMA journal_mode=WAL")
     old.execute("CREATE TABLE things (id INTEGER PRIMARY KEY, count INTEGER NOT NULL, "
