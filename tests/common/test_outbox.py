@@ -8,11 +8,17 @@ from collections import Counter
 
 import orjson
 from kafka.admin import KafkaAdminClient, NewTopic
-from sqlalchemy import MetaData, update
+from sqlalchemy import MetaData, select, update
 
 from clearway.common.db import create_schema, make_engine
 from clearway.common.kafka import make_producer
-from clearway.common.outbox import OutboxMessage, OutboxRelay, add_to_outbox, outbox_table
+from clearway.common.outbox import (
+    HandedRow,
+    OutboxMessage,
+    OutboxRelay,
+    add_to_outbox,
+    outbox_table,
+)
 from tests.e2e.topics import TopicReader
 
 
@@ -152,3 +158,72 @@ def test_a_takeover_does_not_republish_what_a_dead_relay_sent_but_never_marked(
     assert asyncio.run(survivor_takes_over()) == 20
     ids = read_all(kafka_bootstrap, topic, 20)
     assert sorted(ids) == sorted(f"id-{i}" for i in range(20)), "a row was published twice"
+
+
+def _write_leased(engine, table, relay: OutboxRelay, batch: list[OutboxMessage]):  # type: ignore[no-untyped-def]
+    lease = relay.lease()
+    with engine.begin() as conn:
+        ids = add_to_outbox(conn, table, batch, lease=lease)
+    return ids, HandedRow.rows(ids, batch, lease)
+
+
+def test_rows_written_leased_are_claimed_by_no_one_and_sent_from_memory_once_handed_over(
+        database_url: str, kafka_bootstrap: str) -> None:
+    topic = new_topic(kafka_bootstrap)
+    engine = make_engine(database_url)
+    table = outbox_table(MetaData())
+    create_schema(engine, table.metadata)
+    with engine.begin() as conn:
+        add_to_outbox(conn, table, messages(topic, 3))  # rows before, not leased
+
+    async def run() -> tuple[list[int], int, int, int]:
+        producer = make_producer(kafka_bootstrap, "test")
+        await producer.start()
+        try:
+            relay = OutboxRelay(engine, table, producer, bootstrap_servers=kafka_bootstrap)
+            other = OutboxRelay(engine, table, producer, bootstrap_servers=kafka_bootstrap)
+            ids, handed = _write_leased(engine, table, relay, messages(topic, 1200)[3:])
+            claimed_by_other = len(await asyncio.to_thread(other._claim))  # the 3 before
+            relay.hand_over(handed)
+            return ids, claimed_by_other, await relay.publish_once(), await relay.publish_once()
+        finally:
+            await producer.stop()
+
+    ids, claimed_by_other, first, second = asyncio.run(run())
+    with engine.connect() as conn:
+        stored = conn.execute(select(table.c.id, table.c.headers, table.c.published_at,
+                                     table.c.offset).order_by(table.c.id)).all()
+    assert claimed_by_other == 3
+    assert ids == [r.id for r in stored[3:]]
+    assert [dict(orjson.loads(r.headers))["ce_id"] for r in stored[3:]] == [
+        f"id-{i}" for i in range(3, 1200)]
+    assert (first, second) == (1197, 0)
+    assert all(r.published_at is not None and r.offset is not None for r in stored[3:])
+    assert sorted(read_all(kafka_bootstrap, topic, 1197)) == sorted(
+        f"id-{i}" for i in range(3, 1200))
+
+
+def test_a_handed_row_whose_lease_is_mostly_gone_is_claimed_after_it_runs_out_and_sent_once(
+        database_url: str, kafka_bootstrap: str) -> None:
+    topic = new_topic(kafka_bootstrap)
+    engine = make_engine(database_url)
+    table = outbox_table(MetaData())
+    create_schema(engine, table.metadata)
+
+    async def run() -> tuple[int, int]:
+        producer = make_producer(kafka_bootstrap, "test")
+        await producer.start()
+        try:
+            relay = OutboxRelay(engine, table, producer, bootstrap_servers=kafka_bootstrap,
+                                lease_seconds=1.0)
+            _, handed = _write_leased(engine, table, relay, messages(topic, 10))
+            await asyncio.sleep(0.6)  # a relay far behind: more than half the lease gone
+            relay.hand_over(handed)
+            early = await relay.publish_once()
+            await asyncio.sleep(0.6)
+            return early, await relay.publish_once()
+        finally:
+            await producer.stop()
+
+    assert asyncio.run(run()) == (0, 10)
+    assert sorted(read_all(kafka_bootstrap, topic, 10)) == sorted(f"id-{i}" for i in range(10))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, Engine, Float, Integer, LargeBinary, MetaData, String, Table, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from clearway.common import sqlite
 from clearway.common.db import create_schema, insert_rows, make_engine, reading, update_rows
@@ -55,6 +55,33 @@ def test_nothing_to_insert_or_update_runs_no_statement(database_url: str) -> Non
     with engine.begin() as conn:
         insert_rows(conn, things, ("id", "count", "payload"), [])
         update_rows(conn, things, ("note",), "id", [])
+    with engine.connect() as conn:
+        assert conn.execute(select(things)).all() == []
+    engine.dispose()
+
+
+def test_thousands_of_rows_go_in_and_are_updated_each_by_its_key(database_url: str) -> None:
+    # On SQLite more rows than one statement takes (1,024) and a remainder of uneven size.
+    engine = _engine(database_url)
+    n = 2_500
+    with engine.begin() as conn:
+        insert_rows(conn, things, ("id", "count", "payload"),
+                    [(i, i * 2, i.to_bytes(2, "big")) for i in range(1, n + 1)])
+        update_rows(conn, things, ("offset", "note"), "id",
+                    [(i / 2, f"n{i}", i) for i in range(1, n + 1, 3)])
+    with engine.connect() as conn:
+        rows = conn.execute(select(things).order_by(things.c.id)).all()
+    assert [tuple(r) for r in rows] == [
+        (i, i * 2, i / 2 if i % 3 == 1 else None, i.to_bytes(2, "big"),
+         f"n{i}" if i % 3 == 1 else None) for i in range(1, n + 1)]
+    engine.dispose()
+
+
+def test_rows_inserted_together_conflict_together(database_url: str) -> None:
+    engine = _engine(database_url)
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        insert_rows(conn, things, ("id", "count", "payload"),
+                    [(i, 0, b"") for i in range(1, 1500)] + [(7, 0, b"")])
     with engine.connect() as conn:
         assert conn.execute(select(things)).all() == []
     engine.dispose()

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from clearway.common.db import make_engine
 from clearway.common.events import RecordEvent
+from clearway.common.outbox import Lease
 from clearway.eligibility.store import EligibilityStore, outbox
 
 NOW = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)
@@ -105,3 +106,27 @@ def test_a_decision_whose_record_carried_no_trace_starts_a_trace(database_url: s
     store.process([disposition("e2", "HS 11359", "2011-05-01", case_number="BA200")], NOW)
     first, second = (h["traceparent"].split("-") for h in outbox_headers(store))
     assert len(first[1]) == 32 and len(second[1]) == 32 and first[1] != second[1]
+
+
+def test_decisions_written_under_a_relays_lease_are_handed_back_as_their_outbox_rows(
+        database_url: str) -> None:
+    store = EligibilityStore(make_engine(database_url), {})
+    store.process([disposition("e0", "HS 11357(a)", "2009-01-01", case_number="BA001")], NOW)
+    before = outbox_rows(store)
+    lease = Lease("relay-1", 1e12)
+    events = [disposition("e1", "HS 11359", "2010-05-01", case_number="BA100"),
+              disposition("e2", "HS 11360(a)", "2011-05-01", case_number="BA200")]
+    decided, handed = store.process_leased(events, NOW, lease=lambda: lease)
+    with store.engine.connect() as conn:
+        stored = conn.execute(select(outbox.c.id, outbox.c.value, outbox.c.headers,
+                                     outbox.c.lease_owner, outbox.c.lease_until)
+                              .order_by(outbox.c.id)).all()
+    new = stored[before:]
+    assert len(decided) == len(handed) == len(new) >= 2
+    assert [(h.id, h.value, h.headers) for h in handed] == [
+        (r.id, r.value, r.headers) for r in new]
+    assert [dict(orjson.loads(h.headers))["ce_id"] for h in handed] == [
+        d.decision_id for d in decided]
+    assert {(r.lease_owner, r.lease_until) for r in new} == {("relay-1", 1e12)}
+    assert {r.lease_owner for r in stored[:before]} == {None}
+    assert {h.lease_owner for h in handed} == {None}  # no earlier relay: not an orphan

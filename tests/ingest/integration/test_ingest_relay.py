@@ -166,3 +166,25 @@ async def test_the_loop_retries_until_the_topic_exists_and_stops_promptly(store)
     await relay.drain(timeout=5)
     await asyncio.wait_for(task, 1)
     assert time.monotonic() - started < 1
+
+
+def test_rows_another_relay_leased_since_they_were_read_are_left_to_it(store):
+    accept(store, 10)
+    ids = [r.id for r in rows(store)]
+    first, second = (relay_for(store, FakeProducer({RECORDS})) for _ in range(2))
+    now = time.time()
+    assert first._lease(ids[:4], now) == set(ids[:4])
+    assert second._lease(ids, now) == set(ids[4:])  # it read all ten before the first leased
+    assert {r.id: r.lease_owner for r in rows(store)} == {
+        i: first.owner if i in ids[:4] else second.owner for i in ids}
+
+
+def test_a_claim_that_finds_nothing_claimable_does_not_wait_for_a_writer(store):
+    accept(store, 3)
+    relay = relay_for(store, FakeProducer({RECORDS}))
+    assert len(relay._claim()) == 3  # leased: nothing claimable now
+    with store.engine.begin() as writer:  # a long write transaction, open meanwhile
+        writer.execute(text("UPDATE outbox SET created_at = created_at"))
+        started = time.monotonic()
+        assert relay._claim() == []
+        assert time.monotonic() - started < 1.0

@@ -3,8 +3,9 @@ PostgreSQL by URL. Stores use SQLAlchemy Core with synchronous connections; asyn
 calls them through `asyncio.to_thread`."""
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -53,20 +54,79 @@ def _marker(dialect: Dialect) -> str:
 
 # For the hot paths: SQLAlchemy's per-row parameter processing for
 # `conn.execute(table.insert(), dicts)` cost more than SQLite's insert itself
-# (bench/README.md). These hand one executemany of plain values (str, int, float, bytes,
-# None) to the driver as they are.
+# (bench/README.md). These hand plain values (str, int, float, bytes, None) to the driver
+# as they are. On SQLite, many rows go in one statement: the driver gives up the GIL for
+# each step of a statement, so with `executemany` a write turn (holding the database's write
+# lock) waited for the GIL once per row while another thread of the process ran; with two
+# workers the lock was held most of the time (bench/README.md). PostgreSQL gets one
+# `executemany`, which psycopg pipelines.
 def insert_rows(conn: Connection, table: Table, columns: tuple[str, ...],
                 rows: Sequence[tuple[Any, ...]]) -> None:
     """INSERT each row: its values in the order of `columns`."""
-    if rows:
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
         conn.exec_driver_sql(_insert_sql(conn.dialect, table, columns), list(rows))
+        return
+    for chunk in _statement_chunks(rows, len(columns)):
+        conn.exec_driver_sql(_sqlite_insert_sql(table, columns, len(chunk)), _flat(chunk))
 
 
 def update_rows(conn: Connection, table: Table, columns: tuple[str, ...], key: str,
                 rows: Sequence[tuple[Any, ...]]) -> None:
     """UPDATE each row found by `key`: the values of `columns`, then the key's value."""
-    if rows:
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
         conn.exec_driver_sql(_update_sql(conn.dialect, table, columns, key), list(rows))
+        return
+    for chunk in _statement_chunks(rows, len(columns) + 1):
+        conn.exec_driver_sql(_sqlite_update_sql(table, columns, key, len(chunk)), _flat(chunk))
+
+
+# Rows per statement: at most this many (and within SQLite's 32,766 parameters). A shorter
+# remainder goes in pieces of a power of two rows, so a connection prepares a few
+# statement shapes, not one per remainder.
+_ROWS_PER_STATEMENT = 1024
+_SQLITE_MAX_PARAMETERS = 32_766
+
+
+def _statement_chunks(rows: Sequence[tuple[Any, ...]], width: int
+                      ) -> Iterator[Sequence[tuple[Any, ...]]]:
+    size = min(_ROWS_PER_STATEMENT, _SQLITE_MAX_PARAMETERS // width)
+    start = 0
+    while len(rows) - start >= size:
+        yield rows[start:start + size]
+        start += size
+    while start < len(rows):
+        piece = 1 << ((len(rows) - start).bit_length() - 1)
+        yield rows[start:start + piece]
+        start += piece
+
+
+def _flat(rows: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
+    return tuple(itertools.chain.from_iterable(rows))
+
+
+@lru_cache(maxsize=256)
+def _sqlite_insert_sql(table: Table, columns: tuple[str, ...], count: int) -> str:
+    row = "(" + ", ".join("?" for _ in columns) + ")"
+    return (f"INSERT INTO {_q(table.name)} ({', '.join(_q(c) for c in columns)}) "
+            f"VALUES {', '.join(row for _ in range(count))}")
+
+
+@lru_cache(maxsize=256)
+def _sqlite_update_sql(table: Table, columns: tuple[str, ...], key: str, count: int) -> str:
+    """UPDATE ... FROM a VALUES list: SQLite names its columns column1, column2, ..."""
+    row = "(" + ", ".join("?" for _ in range(len(columns) + 1)) + ")"
+    assignments = ", ".join(f"{_q(c)} = v.column{i}" for i, c in enumerate(columns, 1))
+    return (f"UPDATE {_q(table.name)} SET {assignments} "
+            f"FROM (VALUES {', '.join(row for _ in range(count))}) AS v "
+            f"WHERE {_q(table.name)}.{_q(key)} = v.column{len(columns) + 1}")
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def create_schema(engine: Engine, metadata: MetaData) -> None:

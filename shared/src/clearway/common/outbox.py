@@ -8,6 +8,7 @@ runs out. A crash between send and mark re-sends (at-least-once; consumers dedup
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import datetime as dt
 import functools
@@ -17,6 +18,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -35,6 +37,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     func,
     or_,
     select,
@@ -42,11 +45,13 @@ from sqlalchemy import (
 )
 
 from clearway.common import envelope, metrics
-from clearway.common.db import insert_rows, update_rows
+from clearway.common.db import insert_rows, reading, update_rows
 
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 15.0
+# Ids bound in one statement: well under SQLite's limit of 32,766 parameters.
+_IDS_PER_STATEMENT = 10_000
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -92,30 +97,75 @@ class OutboxMessage:
                                          traceparent=traceparent, time=time)
         return cls(topic, key, value, headers)
 
-    def row(self, now: float) -> dict[str, object]:
-        return dict(zip(ROW_COLUMNS, self.values(now), strict=True))
+    @functools.cached_property
+    def headers_json(self) -> str:
+        """The headers as the outbox row keeps them."""
+        return orjson.dumps([[k, v.decode()] for k, v in self.headers]).decode()
 
     def values(self, now: float) -> tuple[object, ...]:
         """The row's values, in the order of ROW_COLUMNS."""
-        headers = orjson.dumps([[k, v.decode()] for k, v in self.headers]).decode()
-        return (self.topic, self.key, self.value, headers, now)
+        return (self.topic, self.key, self.value, self.headers_json, now)
 
 
 ROW_COLUMNS = ("topic", "key", "value", "headers", "created_at")
+_LEASED_COLUMNS = ROW_COLUMNS + ("lease_owner", "lease_until")
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A relay's lease for rows its own process writes (`OutboxRelay.lease`): they are
+    inserted already leased and handed to the relay after the commit, which sends them
+    from memory, without a claim (a read, and an UPDATE of each row under the write lock)."""
+
+    owner: str
+    until: float
+
+
+class HandedRow(NamedTuple):
+    """A row handed to its relay; the fields a claim reads. `lease_owner` is the owner
+    before this relay, as for a claimed row: none (the row is no orphan)."""
+
+    id: int
+    topic: str
+    key: str | None
+    value: bytes
+    headers: str
+    lease_owner: str | None
+    lease_until: float
+
+    @classmethod
+    def rows(cls, ids: Sequence[int], messages: Sequence[OutboxMessage], lease: Lease
+             ) -> list[HandedRow]:
+        """The rows `add_to_outbox(..., lease=lease)` inserted, once committed."""
+        return [cls(i, m.topic, m.key, m.value, m.headers_json, None, lease.until)
+                for i, m in zip(ids, messages, strict=True)]
 
 
 def add_to_outbox(conn: Connection, table: Table, messages: Sequence[OutboxMessage],
-                  want_ids: bool = False) -> list[int]:
-    """Insert messages in one executemany; with `want_ids`, return their outbox ids in order
-    (RETURNING in parameter order costs one statement per row on SQLite)."""
+                  want_ids: bool = False, lease: Lease | None = None) -> list[int]:
+    """Insert messages; with `want_ids` or a `lease`, return their outbox ids in order.
+    With a lease the rows are inserted leased: hand them to the relay only once the
+    transaction has committed (`HandedRow.rows`)."""
     if not messages:
         return []
     now = time.time()
-    if not want_ids:
-        insert_rows(conn, table, ROW_COLUMNS, [m.values(now) for m in messages])
+    columns: tuple[str, ...] = ROW_COLUMNS
+    rows = [m.values(now) for m in messages]
+    if lease is not None:
+        columns = _LEASED_COLUMNS
+        rows = [row + (lease.owner, lease.until) for row in rows]
+    if not want_ids and lease is None:
+        insert_rows(conn, table, columns, rows)
         return []
+    if conn.dialect.name == "sqlite":
+        # One writer at a time, and no AUTOINCREMENT: each new row gets the largest rowid
+        # plus one, so a transaction's rows take consecutive ids ending at the last one.
+        # (RETURNING in parameter order costs one statement per row on SQLite.)
+        insert_rows(conn, table, columns, rows)
+        last = conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one()
+        return list(range(last - len(rows) + 1, last + 1))
     result = conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True),
-                          [m.row(now) for m in messages])
+                          [dict(zip(columns, row, strict=True)) for row in rows])
     return [r[0] for r in result]
 
 
@@ -241,9 +291,31 @@ class OutboxRelay:
         self.last_error: str | None = None
         self.missing_topics: list[str] = []
         self.published = 0
+        self._handed: collections.deque[HandedRow] = collections.deque()
 
     def wake(self) -> None:
         self._wake.set()
+
+    def lease(self) -> Lease:
+        """A lease for rows this process is about to write (`add_to_outbox`), to be handed
+        to this relay once committed."""
+        return Lease(self.owner, time.time() + self.lease_seconds)
+
+    def hand_over(self, rows: Iterable[HandedRow]) -> None:
+        """Committed rows leased to this relay (`lease`): it sends them next, from memory."""
+        self._handed.extend(rows)
+        self._wake.set()
+
+    def _take_handed(self) -> list[HandedRow]:
+        """Up to a batch of the rows handed over, oldest first. One whose lease is more than
+        half gone (a relay far behind) is left to be claimed once the lease has run out."""
+        fresh_until = time.time() + self.lease_seconds / 2
+        taken: list[HandedRow] = []
+        while self._handed and len(taken) < self.batch_size:
+            row = self._handed.popleft()
+            if row.lease_until > fresh_until:
+                taken.append(row)
+        return taken
 
     def stop(self) -> None:
         self._stopping = True
@@ -294,7 +366,9 @@ class OutboxRelay:
                 await asyncio.sleep(0.2)
 
     async def publish_once(self) -> int:
-        rows = await asyncio.to_thread(self._claim)
+        # Claimable rows first: they are older than any handed over (a key's messages
+        # keep their order) and are few (a dead relay's, or what others wrote).
+        rows = await asyncio.to_thread(self._claim) or self._take_handed()
         if not rows:
             return 0
         try:
@@ -386,26 +460,58 @@ class OutboxRelay:
             raise TopicsMissing(missing)
 
     def _claim(self) -> list:  # type: ignore[type-arg]
-        t = self.table
-        now = time.time()
-        with self.engine.begin() as conn:
-            # SKIP LOCKED: two relays on PostgreSQL never claim the same row at once
-            # (SQLite serialises writers already and ignores it).
-            rows = list(conn.execute(
-                select(t.c.id, t.c.topic, t.c.key, t.c.value, t.c.headers, t.c.lease_owner)
-                .where(t.c.published_at.is_(None),
-                       or_(t.c.lease_until.is_(None), t.c.lease_until < now))
-                .order_by(t.c.id).limit(self.batch_size).with_for_update(skip_locked=True)
-            ))
+        """Lease up to `batch_size` unpublished rows to this relay, oldest first.
+
+        The rows are read on a snapshot, outside the write lock; the lock is then held for
+        one UPDATE of their leases. SQLite hands every fetched row back to Python, which
+        with another thread of the process running waits for the GIL each time: read under
+        the lock, as before, two workers' relays kept it for most of their busy time
+        (bench/README.md). A row another relay leased or published since the read is left
+        to it. If others took every row read, the next ones are read again."""
+        for _ in range(3):
+            now = time.time()
+            with reading(self.engine) as conn:
+                rows = list(conn.execute(
+                    select(*self._columns).where(self._claimable(now))
+                    .order_by(self.table.c.id).limit(self.batch_size)))
             if not rows:
                 return []
-            ids = [row.id for row in rows]
-            conn.execute(
-                update(t).where(t.c.id.in_(ids)).values(
-                    lease_owner=self.owner, lease_until=now + self.lease_seconds
-                )
-            )
-            return rows
+            leased = self._lease([row.id for row in rows], now)
+            if leased == {row.id for row in rows}:
+                return rows
+            if leased:
+                return [row for row in rows if row.id in leased]
+        return []
+
+    def _lease(self, ids: list[int], now: float) -> set[int]:
+        """Lease those of `ids` still claimable; the ids this relay now holds.
+
+        SKIP LOCKED: on PostgreSQL, rows another relay is claiming at this moment are left
+        to it rather than waited for (SQLite serialises writers and ignores it)."""
+        t = self.table
+        until = now + self.lease_seconds
+        with self.engine.begin() as conn:
+            leased = 0
+            for i in range(0, len(ids), _IDS_PER_STATEMENT):
+                chunk = ids[i:i + _IDS_PER_STATEMENT]
+                free = (select(t.c.id).where(t.c.id.in_(chunk), self._claimable(now))
+                        .with_for_update(skip_locked=True))
+                leased += conn.execute(update(t).where(t.c.id.in_(free)).values(
+                    lease_owner=self.owner, lease_until=until)).rowcount
+            if leased == len(ids):
+                return set(ids)
+            return set(conn.scalars(select(t.c.id).where(
+                t.c.id.in_(ids), t.c.lease_owner == self.owner, t.c.lease_until == until)))
+
+    @property
+    def _columns(self) -> list:  # type: ignore[type-arg]
+        t = self.table
+        return [t.c.id, t.c.topic, t.c.key, t.c.value, t.c.headers, t.c.lease_owner]
+
+    def _claimable(self, now: float):  # type: ignore[no-untyped-def]
+        t = self.table
+        return and_(t.c.published_at.is_(None),
+                    or_(t.c.lease_until.is_(None), t.c.lease_until < now))
 
     async def _already_on_topic(self, orphans: list) -> dict[int, tuple[int, int, int]]:  # type: ignore[type-arg]
         """Rows another relay leased and never marked: it may have died after sending them.

@@ -47,7 +47,7 @@ def build_app(settings: EligibilitySettings | None = None) -> FastAPI:
     store = EligibilityStore(engine, policy_table)
     keys = KeyStore.for_service(engine, api_keys, settings.bootstrap_api_key)
     runtime = Runtime(settings, engine, outbox=outbox, consumes={RECORDS: RecordEvent})
-    runtime.handler = records_handler(store, runtime.wake_relay)
+    runtime.handler = records_handler(store, lambda: runtime.relay)
 
     app = create_app(
         service="eligibility",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import orjson
@@ -27,7 +27,13 @@ from clearway.common.db import create_schema, insert_rows, reading
 from clearway.common.dedupe import mark_seen, processed_events_table, unseen
 from clearway.common.envelope import child_traceparent
 from clearway.common.events import Decision, RecordEvent
-from clearway.common.outbox import OutboxMessage, add_to_outbox, outbox_table
+from clearway.common.outbox import (
+    HandedRow,
+    Lease,
+    OutboxMessage,
+    add_to_outbox,
+    outbox_table,
+)
 from clearway.common.topics import DECISIONS
 from clearway.eligibility.domain.history import History
 from clearway.eligibility.domain.rules import decide
@@ -103,11 +109,12 @@ class _Staged:
             messages,
         )
 
-    def write(self, conn: Connection) -> None:
+    def write(self, conn: Connection, lease: Lease | None = None) -> list[int]:
+        """The inserts; with a lease, the outbox ids of the messages (leased)."""
         mark_seen(conn, processed, self.fresh)
         insert_rows(conn, subject_events, _EVENT_COLUMNS, self.event_rows)
         insert_rows(conn, decisions, _DECISION_COLUMNS, self.decision_rows)
-        add_to_outbox(conn, outbox, self.messages)
+        return add_to_outbox(conn, outbox, self.messages, lease=lease)
 
 
 class EligibilityStore:
@@ -119,7 +126,15 @@ class EligibilityStore:
     # -- the pipeline -----------------------------------------------------------------
     def process(self, events: Sequence[RecordEvent], now: dt.datetime,
                 traces: Mapping[str, str | None] | None = None) -> list[Decision]:
-        """Record new events, re-decide each touched person, stage what changed.
+        """Record new events, re-decide each touched person, stage what changed."""
+        return self.process_leased(events, now, traces)[0]
+
+    def process_leased(self, events: Sequence[RecordEvent], now: dt.datetime,
+                       traces: Mapping[str, str | None] | None = None,
+                       lease: Callable[[], Lease] | None = None
+                       ) -> tuple[list[Decision], list[HandedRow]]:
+        """`process`, and the committed outbox rows leased to a relay: `lease` (its
+        `OutboxRelay.lease`) is asked for one as the write begins.
 
         The deciding happens on a read snapshot, outside the write lock, so several
         workers sharing a store decide in parallel; the write is inserts only. Should
@@ -127,22 +142,25 @@ class EligibilityStore:
         conflicts and the batch is decided again on fresh data."""
         for attempt in range(5):
             try:
-                return self._process_once(events, now, traces or {})
+                return self._process_once(events, now, traces or {}, lease)
             except IntegrityError:
                 if attempt == 4:
                     raise
         raise AssertionError("unreachable")
 
     def _process_once(self, events: Sequence[RecordEvent], now: dt.datetime,
-                      traces: Mapping[str, str | None]) -> list[Decision]:
+                      traces: Mapping[str, str | None], lease: Callable[[], Lease] | None
+                      ) -> tuple[list[Decision], list[HandedRow]]:
         with reading(self.engine) as conn:
             fresh = unseen(conn, processed, events)
             touched = sorted({e.subject_id for e in fresh})
             decided = self._decide(conn, touched, now, fresh)
         staged = _Staged.of(fresh, decided, traces)
+        leased = lease() if lease is not None else None
         with self.engine.begin() as conn:
-            staged.write(conn)
-        return decided
+            ids = staged.write(conn, leased)
+        handed = HandedRow.rows(ids, staged.messages, leased) if leased is not None else []
+        return decided, handed
 
     def load_events(self, events: Sequence[RecordEvent]) -> int:
         """Add events to histories without deciding (replaying the topic)."""
