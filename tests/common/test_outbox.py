@@ -203,27 +203,31 @@ def test_rows_written_leased_are_claimed_by_no_one_and_sent_from_memory_once_han
         f"id-{i}" for i in range(3, 1200))
 
 
-def test_a_handed_row_whose_lease_is_mostly_gone_is_claimed_after_it_runs_out_and_sent_once(
+def test_handed_rows_far_behind_are_leased_again_unless_another_relay_took_them_over(
         database_url: str, kafka_bootstrap: str) -> None:
     topic = new_topic(kafka_bootstrap)
     engine = make_engine(database_url)
     table = outbox_table(MetaData())
     create_schema(engine, table.metadata)
 
-    async def run() -> tuple[int, int]:
+    async def run() -> tuple[int, int, int]:
         producer = make_producer(kafka_bootstrap, "test")
         await producer.start()
         try:
             relay = OutboxRelay(engine, table, producer, bootstrap_servers=kafka_bootstrap,
                                 lease_seconds=1.0)
-            _, handed = _write_leased(engine, table, relay, messages(topic, 10))
-            await asyncio.sleep(0.6)  # a relay far behind: more than half the lease gone
-            relay.hand_over(handed)
-            early = await relay.publish_once()
-            await asyncio.sleep(0.6)
-            return early, await relay.publish_once()
+            heir = OutboxRelay(engine, table, producer, bootstrap_servers=kafka_bootstrap)
+            _, slow = _write_leased(engine, table, relay, messages(topic, 10))
+            await asyncio.sleep(0.6)  # more than half the lease gone: renewed, then sent
+            relay.hand_over(slow)
+            renewed = await relay.publish_once()
+            _, lost = _write_leased(engine, table, relay, messages(topic, 15)[10:])
+            await asyncio.sleep(1.1)  # the lease ran out and another relay took the rows
+            taken = len(await asyncio.to_thread(heir._claim))
+            relay.hand_over(lost)
+            return renewed, taken, await relay.publish_once()
         finally:
             await producer.stop()
 
-    assert asyncio.run(run()) == (0, 10)
+    assert asyncio.run(run()) == (10, 5, 0)
     assert sorted(read_all(kafka_bootstrap, topic, 10)) == sorted(f"id-{i}" for i in range(10))

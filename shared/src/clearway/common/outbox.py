@@ -306,16 +306,18 @@ class OutboxRelay:
         self._handed.extend(rows)
         self._wake.set()
 
-    def _take_handed(self) -> list[HandedRow]:
-        """Up to a batch of the rows handed over, oldest first. One whose lease is more than
-        half gone (a relay far behind) is left to be claimed once the lease has run out."""
-        fresh_until = time.time() + self.lease_seconds / 2
-        taken: list[HandedRow] = []
-        while self._handed and len(taken) < self.batch_size:
-            row = self._handed.popleft()
-            if row.lease_until > fresh_until:
-                taken.append(row)
-        return taken
+    async def _take_handed(self) -> list[HandedRow]:
+        """Up to a batch of the rows handed over, oldest first. When the oldest has used
+        more than half its lease (a relay far behind), the batch's leases are renewed
+        first; a row whose lease ran out and another relay claimed is left to it."""
+        rows: list[HandedRow] = []
+        while self._handed and len(rows) < self.batch_size:
+            rows.append(self._handed.popleft())
+        if rows and rows[0].lease_until - time.time() < self.lease_seconds / 2:
+            held = await asyncio.to_thread(self._lease, [row.id for row in rows], time.time(),
+                                           True)
+            rows = [row for row in rows if row.id in held]
+        return rows
 
     def stop(self) -> None:
         self._stopping = True
@@ -368,7 +370,7 @@ class OutboxRelay:
     async def publish_once(self) -> int:
         # Claimable rows first: they are older than any handed over (a key's messages
         # keep their order) and are few (a dead relay's, or what others wrote).
-        rows = await asyncio.to_thread(self._claim) or self._take_handed()
+        rows = await asyncio.to_thread(self._claim) or await self._take_handed()
         if not rows:
             return 0
         try:
@@ -483,20 +485,24 @@ class OutboxRelay:
                 return [row for row in rows if row.id in leased]
         return []
 
-    def _lease(self, ids: list[int], now: float) -> set[int]:
-        """Lease those of `ids` still claimable; the ids this relay now holds.
+    def _lease(self, ids: list[int], now: float, renew: bool = False) -> set[int]:
+        """Lease those of `ids` still claimable (with `renew`, also those this relay holds);
+        the ids this relay now holds.
 
         SKIP LOCKED: on PostgreSQL, rows another relay is claiming at this moment are left
         to it rather than waited for (SQLite serialises writers and ignores it)."""
         t = self.table
         until = now + self.lease_seconds
+        free = self._claimable(now)
+        if renew:
+            free = or_(free, and_(t.c.published_at.is_(None), t.c.lease_owner == self.owner))
         with self.engine.begin() as conn:
             leased = 0
             for i in range(0, len(ids), _IDS_PER_STATEMENT):
                 chunk = ids[i:i + _IDS_PER_STATEMENT]
-                free = (select(t.c.id).where(t.c.id.in_(chunk), self._claimable(now))
-                        .with_for_update(skip_locked=True))
-                leased += conn.execute(update(t).where(t.c.id.in_(free)).values(
+                rows = select(t.c.id).where(t.c.id.in_(chunk), free).with_for_update(
+                    skip_locked=True)
+                leased += conn.execute(update(t).where(t.c.id.in_(rows)).values(
                     lease_owner=self.owner, lease_until=until)).rowcount
             if leased == len(ids):
                 return set(ids)
