@@ -57,7 +57,7 @@ bench: install
 
 # Every phase of the benchmark at 2,000 cases, nothing saved (about 90 s): CI's smoke test.
 bench-short: install
-	$(PY) -m bench.run --size 2000 --bulk-cases 1000 --downstream-limit 0 --no-save
+	$(PY) -m bench.run --size 2000 --bulk-cases 1000 --downstream-limit 0 --repeat 1 --no-save
 
 chaos: install
 	$(PY) -m pytest -q -m slow tests/chaos $(PYTEST_ARGS)
