@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections import Counter
+from collections.abc import AsyncIterator
 
 import orjson
+from aiokafka import AIOKafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
-from sqlalchemy import MetaData, select, update
+from sqlalchemy import Engine, MetaData, Table, select, update
 
 from clearway.common.db import create_schema, make_engine
 from clearway.common.kafka import make_producer
@@ -30,6 +33,24 @@ def new_topic(bootstrap: str) -> str:
     return name
 
 
+def fresh_outbox(database_url: str, bootstrap: str) -> tuple[str, Engine, Table]:
+    """A new topic, and an outbox table on the database under test."""
+    engine = make_engine(database_url)
+    table = outbox_table(MetaData())
+    create_schema(engine, table.metadata)
+    return new_topic(bootstrap), engine, table
+
+
+@contextlib.asynccontextmanager
+async def started_producer(bootstrap: str, name: str) -> AsyncIterator[AIOKafkaProducer]:
+    producer = make_producer(bootstrap, name)
+    await producer.start()
+    try:
+        yield producer
+    finally:
+        await producer.stop()
+
+
 def messages(topic: str, n: int) -> list[OutboxMessage]:
     return [OutboxMessage(topic, f"k{i % 7}", f"v{i}".encode(), [("ce_id", f"id-{i}".encode())])
             for i in range(n)]
@@ -46,21 +67,14 @@ def read_all(bootstrap: str, topic: str, n: int) -> list[str]:
 
 def test_the_relay_publishes_every_row_once_in_order_per_key(
         database_url: str, kafka_bootstrap: str) -> None:
-    topic = new_topic(kafka_bootstrap)
-    engine = make_engine(database_url)
-    table = outbox_table(MetaData())
-    create_schema(engine, table.metadata)
+    topic, engine, table = fresh_outbox(database_url, kafka_bootstrap)
     with engine.begin() as conn:
         add_to_outbox(conn, table, messages(topic, 50))
 
     async def publish() -> int:
-        producer = make_producer(kafka_bootstrap, "test")
-        await producer.start()
-        try:
+        async with started_producer(kafka_bootstrap, "test") as producer:
             relay = OutboxRelay(engine, table, producer, bootstrap_servers=kafka_bootstrap)
             return await relay.publish_once() + await relay.publish_once()
-        finally:
-            await producer.stop()
 
     assert asyncio.run(publish()) == 50
     ids = read_all(kafka_bootstrap, topic, 50)
@@ -75,19 +89,14 @@ def test_each_row_records_where_its_message_landed_when_batches_fill_up(
     """Rows go out as one record batch per partition; a full batch (128 KiB) is sent and a
     new one started. Each row must still be marked with its own message's partition and
     offset, on the partition aiokafka's own `send` picks for the key."""
-    topic = new_topic(kafka_bootstrap)
-    engine = make_engine(database_url)
-    table = outbox_table(MetaData())
-    create_schema(engine, table.metadata)
+    topic, engine, table = fresh_outbox(database_url, kafka_bootstrap)
     rows = [OutboxMessage(topic, f"subject-{i % 11}", f"v{i}:".encode() + b"x" * 3000,
                           [("ce_id", f"id-{i}".encode())]) for i in range(240)]
     with engine.begin() as conn:
         add_to_outbox(conn, table, rows)
 
     async def publish() -> tuple[int, dict[str, int]]:
-        producer = make_producer(kafka_bootstrap, "test")
-        await producer.start()
-        try:
+        async with started_producer(kafka_bootstrap, "test") as producer:
             relay = OutboxRelay(engine, table, producer, bootstrap_servers=kafka_bootstrap)
             sent = await relay.publish_once()
             by_send, probe = {}, new_topic(kafka_bootstrap)
@@ -95,8 +104,6 @@ def test_each_row_records_where_its_message_landed_when_batches_fill_up(
                 ack = await (await producer.send(probe, b"probe", key=f"subject-{k}".encode()))
                 by_send[f"subject-{k}"] = ack.partition
             return sent, by_send
-        finally:
-            await producer.stop()
 
     sent, partition_by_send = asyncio.run(publish())
     assert sent == 240
@@ -119,17 +126,12 @@ def test_each_row_records_where_its_message_landed_when_batches_fill_up(
 
 def test_a_takeover_does_not_republish_what_a_dead_relay_sent_but_never_marked(
         database_url: str, kafka_bootstrap: str) -> None:
-    topic = new_topic(kafka_bootstrap)
-    engine = make_engine(database_url)
-    table = outbox_table(MetaData())
-    create_schema(engine, table.metadata)
+    topic, engine, table = fresh_outbox(database_url, kafka_bootstrap)
     with engine.begin() as conn:
         add_to_outbox(conn, table, messages(topic, 20))
 
     async def dead_relay_sends_without_marking() -> None:
-        producer = make_producer(kafka_bootstrap, "dead")
-        await producer.start()
-        try:
+        async with started_producer(kafka_bootstrap, "dead") as producer:
             relay = OutboxRelay(engine, table, producer, batch_size=12)
             rows = await asyncio.to_thread(relay._claim)
             futures = [await producer.send(r.topic, r.value, key=r.key.encode(),
@@ -137,22 +139,16 @@ def test_a_takeover_does_not_republish_what_a_dead_relay_sent_but_never_marked(
                                                orjson.loads(r.headers))["ce_id"]
                                                      .encode())]) for r in rows]
             await asyncio.gather(*futures)  # sent, then "killed" before marking
-        finally:
-            await producer.stop()
 
     async def survivor_takes_over() -> int:
         with engine.begin() as conn:  # the dead relay's lease runs out
             conn.execute(update(table).values(lease_until=time.time() - 1))
-        producer = make_producer(kafka_bootstrap, "survivor")
-        await producer.start()
-        try:
+        async with started_producer(kafka_bootstrap, "survivor") as producer:
             relay = OutboxRelay(engine, table, producer, bootstrap_servers=kafka_bootstrap)
             total = 0
             while (n := await relay.publish_once()):
                 total += n
             return total
-        finally:
-            await producer.stop()
 
     asyncio.run(dead_relay_sends_without_marking())
     assert asyncio.run(survivor_takes_over()) == 20
@@ -169,25 +165,18 @@ def _write_leased(engine, table, relay: OutboxRelay, batch: list[OutboxMessage])
 
 def test_rows_written_leased_are_claimed_by_no_one_and_sent_from_memory_once_handed_over(
         database_url: str, kafka_bootstrap: str) -> None:
-    topic = new_topic(kafka_bootstrap)
-    engine = make_engine(database_url)
-    table = outbox_table(MetaData())
-    create_schema(engine, table.metadata)
+    topic, engine, table = fresh_outbox(database_url, kafka_bootstrap)
     with engine.begin() as conn:
         add_to_outbox(conn, table, messages(topic, 3))  # rows before, not leased
 
     async def run() -> tuple[list[int], int, int, int]:
-        producer = make_producer(kafka_bootstrap, "test")
-        await producer.start()
-        try:
+        async with started_producer(kafka_bootstrap, "test") as producer:
             relay = OutboxRelay(engine, table, producer, bootstrap_servers=kafka_bootstrap)
             other = OutboxRelay(engine, table, producer, bootstrap_servers=kafka_bootstrap)
             ids, handed = _write_leased(engine, table, relay, messages(topic, 1200)[3:])
             claimed_by_other = len(await asyncio.to_thread(other._claim))  # the 3 before
             relay.hand_over(handed)
             return ids, claimed_by_other, await relay.publish_once(), await relay.publish_once()
-        finally:
-            await producer.stop()
 
     ids, claimed_by_other, first, second = asyncio.run(run())
     with engine.connect() as conn:
@@ -205,15 +194,10 @@ def test_rows_written_leased_are_claimed_by_no_one_and_sent_from_memory_once_han
 
 def test_handed_rows_far_behind_are_leased_again_unless_another_relay_took_them_over(
         database_url: str, kafka_bootstrap: str) -> None:
-    topic = new_topic(kafka_bootstrap)
-    engine = make_engine(database_url)
-    table = outbox_table(MetaData())
-    create_schema(engine, table.metadata)
+    topic, engine, table = fresh_outbox(database_url, kafka_bootstrap)
 
     async def run() -> tuple[int, int, int]:
-        producer = make_producer(kafka_bootstrap, "test")
-        await producer.start()
-        try:
+        async with started_producer(kafka_bootstrap, "test") as producer:
             relay = OutboxRelay(engine, table, producer, bootstrap_servers=kafka_bootstrap,
                                 lease_seconds=1.0)
             heir = OutboxRelay(engine, table, producer, bootstrap_servers=kafka_bootstrap)
@@ -226,8 +210,6 @@ def test_handed_rows_far_behind_are_leased_again_unless_another_relay_took_them_
             taken = len(await asyncio.to_thread(heir._claim))
             relay.hand_over(lost)
             return renewed, taken, await relay.publish_once()
-        finally:
-            await producer.stop()
 
     assert asyncio.run(run()) == (10, 5, 0)
     assert sorted(read_all(kafka_bootstrap, topic, 10)) == sorted(f"id-{i}" for i in range(10))
