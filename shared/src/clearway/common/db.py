@@ -57,9 +57,9 @@ def _marker(dialect: Dialect) -> str:
 # (bench/README.md). These hand plain values (str, int, float, bytes, None) to the driver
 # as they are. On SQLite, many rows go in one statement: the driver gives up the GIL for
 # each step of a statement, so with `executemany` a write turn (holding the database's write
-# lock) waited for the GIL once per row while another thread of the process ran; with two
-# workers the lock was held most of the time (bench/README.md). PostgreSQL gets one
-# `executemany`, which psycopg pipelines.
+# lock) took the GIL back once per row, waiting whenever the process's other thread held
+# it; now once per statement (two workers' batch writes held the lock 2.0-2.3 s instead of
+# 2.4-3.0 s, bench/README.md). PostgreSQL gets one `executemany`, which psycopg pipelines.
 def insert_rows(conn: Connection, table: Table, columns: tuple[str, ...],
                 rows: Sequence[tuple[Any, ...]]) -> None:
     """INSERT each row: its values in the order of `columns`."""

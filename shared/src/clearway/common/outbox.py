@@ -464,12 +464,12 @@ class OutboxRelay:
     def _claim(self) -> list:  # type: ignore[type-arg]
         """Lease up to `batch_size` unpublished rows to this relay, oldest first.
 
-        The rows are read on a snapshot, outside the write lock; the lock is then held for
-        one UPDATE of their leases. SQLite hands every fetched row back to Python, which
-        with another thread of the process running waits for the GIL each time: read under
-        the lock, as before, two workers' relays kept it for most of their busy time
-        (bench/README.md). A row another relay leased or published since the read is left
-        to it. If others took every row read, the next ones are read again."""
+        The rows are read on a snapshot, outside the write lock; the lock is held for one
+        UPDATE of their leases, and not at all when nothing is claimable. Claiming under
+        the lock, and taking it for every look that found nothing, kept two eligibility
+        workers waiting for each other (bench/README.md). A row another relay leased or
+        published since the read is left to it. If others took every row read, the next
+        ones are read again."""
         for _ in range(3):
             now = time.time()
             with reading(self.engine) as conn:
