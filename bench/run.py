@@ -829,10 +829,13 @@ def main() -> int:
         results["records"] = write_dataset(args.size, path)
         steal: dict[str, float | None] = results.setdefault("cpu_steal_pct", {})
 
-        def phase(name: str, run: Callable[[], Any]) -> None:
+        def phase(name: str, run: Callable[[], Any]) -> Any:
+            """`run()`, with the CPU steal while it ran (the most of a phase run again)."""
             with StealMeter() as meter:
-                results[name] = run()
-            steal[name] = meter.percent
+                result = run()
+            seen = [v for v in (steal.get(name), meter.percent) if v is not None]
+            steal[name] = max(seen) if seen else None
+            return result
 
         if "raw" in phases:
             print("phase 1: raw broker baseline ...", flush=True)
@@ -843,32 +846,30 @@ def main() -> int:
                         raw_baseline(broker.bootstrap_servers, path, results["records"])
                     )
 
-            phase("raw", raw)
+            results["raw"] = phase("raw", raw)
         if "ingest" in phases:
             print("phase 2: ingest ...", flush=True)
-            phase("ingest", lambda: ingest_phase(workdir, path, args.size))
+            results["ingest"] = phase("ingest", lambda: ingest_phase(workdir, path, args.size))
         if "eligibility" in phases:
             runs: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
             for turn in range(1, args.repeat + 1):
                 for workers in (1, 2):  # alternating: a drift in the machine's speed
                     print(f"phase 3: eligibility x{workers}, run {turn} of {args.repeat} ...",
                           flush=True)
-                    with StealMeter() as meter:
-                        runs[workers].append(eligibility_phase(workdir, path, workers, args.db))
-                    key = f"eligibility_{workers}"
-                    seen = [v for v in (steal.get(key), meter.percent) if v is not None]
-                    steal[key] = max(seen) if seen else None
+                    runs[workers].append(phase(
+                        f"eligibility_{workers}",
+                        lambda w=workers: eligibility_phase(workdir, path, w, args.db)))
             for workers, measured in runs.items():
                 results[f"eligibility_{workers}"] = median_run(measured)
         if "e2e" in phases:
             print("phase 4: end to end ...", flush=True)
             latency_path = workdir / "latency.ndjson"
             write_dataset(max(5000, args.size // 10), latency_path, seed=99, prefix="L")
-            phase("end_to_end", lambda: end_to_end_phase(
+            results["end_to_end"] = phase("end_to_end", lambda: end_to_end_phase(
                 workdir, path, latency_path, results["records"], args.downstream_limit))
         if "bulk" in phases:
             print(f"phase 5: bulk motion of {args.bulk_cases:,} ...", flush=True)
-            phase("bulk", lambda: bulk_phase(workdir, args.bulk_cases))
+            results["bulk"] = phase("bulk", lambda: bulk_phase(workdir, args.bulk_cases))
         compare_with_125k(results)
         print_table(results)
         if not args.no_save:

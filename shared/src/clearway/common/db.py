@@ -35,10 +35,12 @@ def make_engine(url: str) -> Engine:
 
 
 @lru_cache(maxsize=256)
-def _insert_sql(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str:
+def _insert_sql(dialect: Dialect, table: Table, columns: tuple[str, ...], count: int = 1) -> str:
+    """INSERT of `count` rows in one statement."""
     quote, marker = dialect.identifier_preparer.quote, _marker(dialect)
+    row = f"({', '.join(marker for _ in columns)})"
     return (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-            f"VALUES ({', '.join(marker for _ in columns)})")
+            f"VALUES {', '.join(row for _ in range(count))}")
 
 
 @lru_cache(maxsize=256)
@@ -69,7 +71,8 @@ def insert_rows(conn: Connection, table: Table, columns: tuple[str, ...],
         conn.exec_driver_sql(_insert_sql(conn.dialect, table, columns), list(rows))
         return
     for chunk in _statement_chunks(rows, len(columns)):
-        conn.exec_driver_sql(_sqlite_insert_sql(table, columns, len(chunk)), _flat(chunk))
+        conn.exec_driver_sql(_insert_sql(conn.dialect, table, columns, len(chunk)),
+                             _flat(chunk))
 
 
 def update_rows(conn: Connection, table: Table, columns: tuple[str, ...], key: str,
@@ -81,7 +84,8 @@ def update_rows(conn: Connection, table: Table, columns: tuple[str, ...], key: s
         conn.exec_driver_sql(_update_sql(conn.dialect, table, columns, key), list(rows))
         return
     for chunk in _statement_chunks(rows, len(columns) + 1):
-        conn.exec_driver_sql(_sqlite_update_sql(table, columns, key, len(chunk)), _flat(chunk))
+        conn.exec_driver_sql(_sqlite_update_sql(conn.dialect, table, columns, key, len(chunk)),
+                             _flat(chunk))
 
 
 # Rows per statement: at most this many (and within SQLite's 32,766 parameters). A shorter
@@ -109,24 +113,16 @@ def _flat(rows: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
 
 
 @lru_cache(maxsize=256)
-def _sqlite_insert_sql(table: Table, columns: tuple[str, ...], count: int) -> str:
-    row = "(" + ", ".join("?" for _ in columns) + ")"
-    return (f"INSERT INTO {_q(table.name)} ({', '.join(_q(c) for c in columns)}) "
-            f"VALUES {', '.join(row for _ in range(count))}")
-
-
-@lru_cache(maxsize=256)
-def _sqlite_update_sql(table: Table, columns: tuple[str, ...], key: str, count: int) -> str:
-    """UPDATE ... FROM a VALUES list: SQLite names its columns column1, column2, ..."""
-    row = "(" + ", ".join("?" for _ in range(len(columns) + 1)) + ")"
-    assignments = ", ".join(f"{_q(c)} = v.column{i}" for i, c in enumerate(columns, 1))
-    return (f"UPDATE {_q(table.name)} SET {assignments} "
+def _sqlite_update_sql(dialect: Dialect, table: Table, columns: tuple[str, ...], key: str,
+                       count: int) -> str:
+    """UPDATE ... FROM a VALUES list of `count` rows: SQLite names its columns column1,
+    column2, ..."""
+    quote = dialect.identifier_preparer.quote
+    row = f"({', '.join('?' for _ in range(len(columns) + 1))})"
+    assignments = ", ".join(f"{quote(c)} = v.column{i}" for i, c in enumerate(columns, 1))
+    return (f"UPDATE {quote(table.name)} SET {assignments} "
             f"FROM (VALUES {', '.join(row for _ in range(count))}) AS v "
-            f"WHERE {_q(table.name)}.{_q(key)} = v.column{len(columns) + 1}")
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+            f"WHERE {quote(table.name)}.{quote(key)} = v.column{len(columns) + 1}")
 
 
 def create_schema(engine: Engine, metadata: MetaData) -> None:

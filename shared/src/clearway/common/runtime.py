@@ -75,9 +75,9 @@ class Runtime:
         self.producer = producer
         self.connected = True
         if self.outbox is not None:
-            # A relay claims as many rows as the service consumes in a batch: eligibility's
-            # 5,000 records make about 3,900 decisions, one claim and one "published"
-            # update instead of two each (x1 and x2 4-6 % faster, bench/README.md).
+            # A relay sends as many rows at once as the service consumes in a batch:
+            # eligibility's 5,000 records make about 3,900 decisions, sent with one
+            # "published" update instead of two (x1 and x2 4-6 % faster, bench/README.md).
             self.relay = OutboxRelay(self.engine, self.outbox, producer,
                                      bootstrap_servers=self.settings.kafka_bootstrap_servers,
                                      lease_seconds=self.settings.outbox_lease_seconds,
