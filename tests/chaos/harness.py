@@ -41,8 +41,8 @@ from clearway.common.devstack import SERVICES, ServiceProcess, Stack
 from clearway.common.events import GRANTED_RELIEFS, RecordEvent
 from clearway.common.topics import DECISIONS, DELIVERIES, MOTIONS, RECORDS
 from clearway.eligibility.domain.history import History
-from clearway.eligibility.domain.rulepack import DEFAULT_POLICY_TABLE
-from clearway.eligibility.domain.rules import Outcome, decide
+from clearway.eligibility.rulepacks import SHIPPED_POLICY_TABLE as DEFAULT_POLICY_TABLE
+from clearway.eligibility.rulepacks.engine import Outcome, decide
 from clearway.notify.adapters.email import message_id_for
 from clearway.notify.domain.channels import ContactPoints, choose_channels
 

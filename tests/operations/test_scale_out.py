@@ -20,7 +20,7 @@ from clearway.common.devstack import ServiceProcess
 from clearway.common.events import RecordEvent
 from clearway.common.topics import DECISIONS, RECORDS, provision_topics
 from clearway.eligibility.domain.history import History
-from clearway.eligibility.domain.rules import decide
+from clearway.eligibility.rulepacks.engine import decide
 from tests.e2e.topics import TopicReader
 
 pytestmark = pytest.mark.e2e

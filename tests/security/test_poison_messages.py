@@ -28,7 +28,7 @@ from clearway.common.events import RecordEvent
 from clearway.common.kafka import MAX_MESSAGE_BYTES
 from clearway.common.topics import DECISIONS, RECORDS, dlq, provision_topics
 from clearway.eligibility.domain.history import History
-from clearway.eligibility.domain.rules import decide
+from clearway.eligibility.rulepacks.engine import decide
 from clearway.eligibility.domain.versions import changes
 
 pytestmark = pytest.mark.e2e

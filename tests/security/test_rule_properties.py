@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from clearway.common.events import GRANTED_RELIEFS, RELIEFS, RecordEvent
 from clearway.eligibility.domain.history import History
-from clearway.eligibility.domain.rules import Outcome, decide
+from clearway.eligibility.rulepacks.engine import Outcome, decide
 from clearway.eligibility.domain.statutes import mentions_prop64_section, parse_statute
 from clearway.eligibility.domain.versions import Current, changes, current_of
 
@@ -77,10 +77,12 @@ def test_a_canonical_statute_reads_back_as_itself(text: str) -> None:
 
 PROP64 = ["HS 11357", "HS 11357(a)", "11357(B) HS", "HS11357B", "HS 11357(c)", "HS 11357(d)",
           "HS 11358", "11358 HS-CULTIVATE CANNABIS", "H&S 11359 (b)", "HS11359B", "HS 11359",
-          "HS 11360(a)", "11360 HS", "HS 11360(b)", "11359/MJ", "H5 11360", "HS 11357 C"]
+          "HS 11360(a)", "11360 HS", "HS 11360(b)", "11359/MJ", "H5 11360", "HS 11357 C",
+          "PC 664/11359"]
 OTHER = ["PC 187(a)", "PC 664/187(a)", "187(A) PC", "PC 261(a)(2)", "PC 288(a)", "PC 288a",
          "PC 311.11(a)", "PC 314(1)", "PC 647.6(a)", "VC 23152(a)", "PC 459", "HS 11350(a)",
-         "PC 245(a)(1)", "garbage", "PC 290"]
+         "PC 245(a)(1)", "garbage", "PC 290", "PC 220", "PC 207", "PC 286(b)", "PC 288.2",
+         "PC 261", "PC 664/288(a)"]
 DAYS = st.dates(min_value=dt.date(1970, 1, 1), max_value=dt.date(2025, 12, 31))
 
 
@@ -113,6 +115,7 @@ def counts(draw: st.DrawFn) -> list[dict[str, Any]]:
                 "grams": draw(st.one_of(st.none(), st.floats(0, 5000))),
                 "involved_minor": draw(st.one_of(st.none(), st.booleans())),
                 "environmental_violation": draw(st.one_of(st.none(), st.booleans())),
+                "imported": draw(st.one_of(st.none(), st.booleans())),
             }
         out.append(count)
     return out
@@ -194,8 +197,10 @@ def test_the_rules_never_raise_and_explain_every_outcome(
     for o in outcomes:
         assert o.relief in RELIEFS
         assert o.reason_codes
+        assert all(r.text and r.citation for r in o.reasons)
         assert (o.procedure is not None) == (o.relief in GRANTED_RELIEFS)
         assert o.policy in ("statewide", "dismiss-all")
+        assert (o.rule_pack, o.rule_pack_version) == ("ca-prop64", "1.1.0")
 
 
 @FAST

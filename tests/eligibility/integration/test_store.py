@@ -78,8 +78,8 @@ def test_a_new_policy_table_recomputes_into_new_versions(database_url: str) -> N
     engine = make_engine(database_url)
     EligibilityStore(engine, {}).process([disposition("e1", "HS 11359", "2010-05-01")], NOW)
     changed = EligibilityStore(engine, {"CA-SF": "dismiss-all"}).recompute(["S1"], NOW)
-    assert [(d.relief, d.policy, d.version) for d in changed] == [
-        ("dismiss_and_seal", "dismiss-all", 2)]
+    assert [(old, d.relief, d.policy, d.version) for old, d in changed] == [
+        ("reduce_to_misdemeanor", "dismiss_and_seal", "dismiss-all", 2)]
 
 
 def outbox_headers(store: EligibilityStore) -> list[dict[str, str]]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from clearway.common.events import RecordEvent
 from clearway.eligibility.domain.history import History
-from clearway.eligibility.domain.rules import Outcome, decide
+from clearway.eligibility.rulepacks.engine import Outcome, decide
 
 D = dt.date
 PROP64_EVE = D(2016, 11, 8)

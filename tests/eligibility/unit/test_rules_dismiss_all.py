@@ -55,9 +55,9 @@ def test_conduct_the_day_before_prop64_is_dismissed_under_dismiss_all() -> None:
     assert outcome.relief == "dismiss_and_seal"
 
 
-def test_without_an_offense_date_a_disposition_on_prop64_day_is_not_eligible() -> None:
+def test_without_an_offense_date_a_disposition_on_prop64_day_goes_to_review() -> None:
     outcome = decide_on(la(count("HS 11357", offense_date=None, disposition_date=PROP64_DAY)))
-    assert outcome.relief == "not_eligible"
+    assert (outcome.relief, outcome.reason_codes) == ("needs_review", ("CONDUCT_DATE_UNKNOWN",))
 
 
 @pytest.mark.parametrize("text", ["11359POSS", "PC 182/11359", "HS 11357 C"])
@@ -90,9 +90,8 @@ def test_an_out_of_scope_count_gets_no_decision_under_dismiss_all(statute: str) 
         (lambda: [registration(D(2005, 1, 1))], {}, "PC290_REGISTRANT"),
         (lambda: [disposition(conviction("PC 311.11", D(2005, 1, 1)))], {},
          "PC290_REGISTRANT"),
-        (lambda: [], {"involved_minor": True}, "INVOLVED_MINOR"),
     ],
-    ids=["super-strike", "registration", "registrable-conviction", "minor"],
+    ids=["super-strike", "registration", "registrable-conviction"],
 )
 def test_a_count_with_a_disqualifier_needs_review_naming_the_disqualifier(
     statute: str, make_history: Callable[[], list[RecordEvent]], facts: dict, code: str
@@ -100,6 +99,17 @@ def test_a_count_with_a_disqualifier_needs_review_naming_the_disqualifier(
     outcome = decide_on(la(count(statute, **facts)), *make_history())
     assert (outcome.relief, outcome.procedure) == ("needs_review", None)
     assert outcome.reason_codes == (code,)
+
+
+@pytest.mark.parametrize("statute", ["HS 11359", "HS 11360"])
+def test_an_involved_minor_sends_sale_and_transport_to_review(statute: str) -> None:
+    outcome = decide_on(la(count(statute, involved_minor=True)))
+    assert (outcome.relief, outcome.reason_codes) == ("needs_review", ("INVOLVED_MINOR",))
+
+
+def test_an_involved_minor_is_no_bar_for_cultivation_under_dismiss_all() -> None:
+    outcome = decide_on(la(count("HS 11358", involved_minor=True)))
+    assert outcome.relief == "dismiss_and_seal"
 
 
 @pytest.mark.parametrize("statute", DISQUALIFIABLE)
@@ -131,10 +141,8 @@ def test_every_disqualifier_is_listed_when_all_hold_under_dismiss_all() -> None:
     outcome = decide_on(la(count("HS 11358", involved_minor=True,
                                  environmental_violation=True)), *history)
     assert outcome.relief == "needs_review"
-    assert set(outcome.reason_codes) == {
-        "PRIOR_SUPER_STRIKE", "PC290_REGISTRANT", "TWO_PRIORS_SAME_SECTION",
-        "INVOLVED_MINOR", "ENVIRONMENTAL_HARM",
-    }
+    assert outcome.reason_codes == ("PRIOR_SUPER_STRIKE", "PC290_REGISTRANT",
+                                    "TWO_PRIORS_SAME_SECTION", "ENVIRONMENTAL_HARM")
 
 
 def test_a_super_strike_after_the_count_does_not_hold_it_back_under_dismiss_all() -> None:
@@ -282,17 +290,24 @@ POLICY_TABLE_CASES = [
     ("cultivation-40-plants", "HS 11358", "felony", 30, {"plants": 40}, [],
      "reduce_to_misdemeanor", "dismiss_and_seal"),
     ("cultivation-4-plants-at-20", "HS 11358", "felony", 20, {"plants": 4}, [],
-     "reduce_to_misdemeanor", "dismiss_and_seal"),
+     "reduce_to_infraction", "dismiss_and_seal"),
+    ("cultivation-5-plants-after-murder", "HS 11358", "felony", 30, {"plants": 5},
+     SUPER_STRIKE, "dismiss_and_seal", "dismiss_and_seal"),
     ("cultivation-environment", "HS 11358", "misdemeanor", 30,
      {"environmental_violation": True}, [], "not_eligible", "needs_review"),
     ("sale-felony", "HS 11359", "felony", 30, {}, [],
      "reduce_to_misdemeanor", "dismiss_and_seal"),
     ("sale-misdemeanor", "HS 11359", "misdemeanor", 30, {}, [],
-     "dismiss_and_seal", "dismiss_and_seal"),
+     "needs_review", "dismiss_and_seal"),
     ("sale-felony-at-19", "HS 11359", "felony", 19, {}, [],
      "reduce_to_misdemeanor", "dismiss_and_seal"),
     ("sale-felony-at-17", "HS 11359", "felony", 17, {}, [],
-     "reduce_to_misdemeanor", "needs_review"),
+     "needs_review", "needs_review"),
+    ("sale-felony-at-14", "HS 11359", "felony", 14, {}, [],
+     "needs_review", "needs_review"),
+    ("no-offense-date-2017-disposition", "HS 11359", "felony", 30,
+     {"offense_date": None, "disposition_date": D(2017, 3, 1)}, [],
+     "needs_review", "needs_review"),
     ("sale-after-super-strike", "HS 11359", "felony", 30, {}, SUPER_STRIKE,
      "not_eligible", "needs_review"),
     ("sale-after-two-sales", "HS 11359", "felony", 30, {}, TWO_SALES,

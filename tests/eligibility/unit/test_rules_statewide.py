@@ -1,4 +1,4 @@
-"""Contract section 4.1/4.2: the `statewide` policy, rule by rule, first match wins.
+"""Contract section 4.1/4.2 (ca-prop64 1.1.0): the `statewide` policy, first match wins.
 
 Every expectation here is read from /work/shared/contract/README.md, not from the
 engine. Counts are filed in CA-SF, which the shipped policy table leaves statewide.
@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clearway.common.events import RELIEFS, RecordEvent
-from clearway.eligibility.domain.rules import decide
+from clearway.eligibility.rulepacks.engine import decide
 from clearway.eligibility.domain.statutes import mentions_prop64_section, parse_statute
 from clearway.eligibility.domain.versions import changes
 from tests.eligibility.unit.builders import (
@@ -92,10 +92,10 @@ def test_death_and_court_order_events_do_not_create_decisions() -> None:
 
 
 def test_conduct_on_the_day_before_prop64_is_decided_by_the_later_rules() -> None:
-    outcome = decide_on(disposition(count("HS 11359", level="misdemeanor",
+    outcome = decide_on(disposition(count("HS 11359", level="felony",
                                           offense_date=PROP64_EVE,
                                           disposition_date=D(2016, 12, 1))))
-    assert outcome.relief == "dismiss_and_seal"
+    assert outcome.relief == "reduce_to_misdemeanor"
     assert "AFTER_PROP64" not in outcome.reason_codes
 
 
@@ -127,10 +127,11 @@ def test_without_an_offense_date_a_disposition_on_the_day_before_prop64_is_eligi
     assert outcome.relief == "reduce_to_misdemeanor"
 
 
-def test_without_an_offense_date_a_disposition_on_prop64_day_is_not_eligible() -> None:
+def test_without_an_offense_date_a_disposition_on_prop64_day_leaves_the_conduct_date_unknown(
+) -> None:
     outcome = decide_on(disposition(count("HS 11359", offense_date=None,
                                           disposition_date=PROP64_DAY)))
-    assert (outcome.relief, outcome.reason_codes) == ("not_eligible", ("AFTER_PROP64",))
+    assert (outcome.relief, outcome.reason_codes) == ("needs_review", ("CONDUCT_DATE_UNKNOWN",))
 
 
 @pytest.mark.parametrize("statute", PROP64_SECTIONS)
@@ -147,10 +148,12 @@ def test_after_prop64_is_the_only_reason_even_when_a_disqualifier_also_holds() -
     assert decide_on(target, murder).reason_codes == ("AFTER_PROP64",)
 
 
-# Rule 2: HS 11357 possession by age -------------------------------------------------------
+# Rule 4: HS 11357 possession by age -------------------------------------------------------
 
-POSSESSION_STATUTES = ["HS 11357", "HS 11357(a)", "HS 11357(b)", "HS 11357(a)(1)",
-                       "HS 11357(b)(2)", "11357(B) HS", "H&S 11357 (a)"]
+# HS 11357(a) (concentrated cannabis) is a personal amount only with 8 grams or less: its
+# own tests are in ca_prop64/test_concentrated_cannabis_*.py.
+POSSESSION_STATUTES = ["HS 11357", "HS 11357(b)", "HS 11357(b)(2)", "11357(B) HS",
+                       "H&S 11357 (b)"]
 
 
 @pytest.mark.parametrize("statute", POSSESSION_STATUTES)
@@ -232,7 +235,7 @@ def test_rule_3_disqualifiers_do_not_apply_to_possession() -> None:
     assert (outcome.relief, outcome.reason_codes) == ("dismiss_and_seal", ("POSSESSION_ADULT",))
 
 
-# Rule 3: disqualifiers for HS 11358, 11359, 11360 ---------------------------------------
+# Rule 6: bars for HS 11358, 11359, 11360 --------------------------------------------------
 
 PRIOR = D(2005, 3, 1)
 
@@ -270,7 +273,7 @@ def test_two_prior_convictions_of_the_same_section_make_the_count_not_eligible(
         "not_eligible", ("TWO_PRIORS_SAME_SECTION",))
 
 
-@pytest.mark.parametrize("statute", DISQUALIFIABLE)
+@pytest.mark.parametrize("statute", ["HS 11359", "HS 11360"])
 def test_an_involved_minor_makes_the_count_not_eligible(statute: str) -> None:
     outcome = decide_on(disposition(count(statute, involved_minor=True)))
     assert (outcome.relief, outcome.reason_codes) == ("not_eligible", ("INVOLVED_MINOR",))
@@ -301,27 +304,32 @@ def test_every_disqualifier_that_holds_is_listed_when_all_hold_together() -> Non
         disposition(conviction("HS 11358", D(2003, 1, 1))),
         disposition(conviction("HS 11358", D(2004, 1, 1))),
     ]
-    target = disposition(count("HS 11358", plants=3, involved_minor=True,
+    target = disposition(count("HS 11358", plants=30, involved_minor=True,
                                environmental_violation=True))
     outcome = decide_on(target, *history)
     assert (outcome.relief, outcome.procedure) == ("not_eligible", None)
-    assert set(outcome.reason_codes) == {
-        "PRIOR_SUPER_STRIKE", "PC290_REGISTRANT", "TWO_PRIORS_SAME_SECTION",
-        "INVOLVED_MINOR", "ENVIRONMENTAL_HARM",
-    }
-    assert len(outcome.reason_codes) == 5
+    # in the contract's order; the minor bar is not one of 11358's
+    assert outcome.reason_codes == ("PRIOR_SUPER_STRIKE", "PC290_REGISTRANT",
+                                    "TWO_PRIORS_SAME_SECTION", "ENVIRONMENTAL_HARM")
 
 
 def test_a_prior_rape_conviction_is_both_a_super_strike_and_a_registrable_offense() -> None:
+    prior = disposition(conviction("PC 261(a)(2)", PRIOR))
+    outcome = decide_on(disposition(count("HS 11359")), prior)
+    assert outcome.reason_codes == ("PRIOR_SUPER_STRIKE", "PC290_REGISTRANT")
+
+
+def test_a_prior_rape_conviction_without_its_subsection_is_only_a_possible_bar() -> None:
     prior = disposition(conviction("PC 261", PRIOR))
     outcome = decide_on(disposition(count("HS 11359")), prior)
-    assert set(outcome.reason_codes) == {"PRIOR_SUPER_STRIKE", "PC290_REGISTRANT"}
+    assert (outcome.relief, outcome.reason_codes) == (
+        "needs_review", ("POSSIBLE_SUPER_STRIKE", "POSSIBLE_PC290_REGISTRANT"))
 
 
 @pytest.mark.parametrize(
     ("prior", "codes"),
     [
-        ("PC 261", {"PRIOR_SUPER_STRIKE", "PC290_REGISTRANT"}),
+        ("PC 261(a)(6)", {"PRIOR_SUPER_STRIKE", "PC290_REGISTRANT"}),
         ("PC 288(a)", {"PRIOR_SUPER_STRIKE", "PC290_REGISTRANT"}),
         ("PC 288.5", {"PRIOR_SUPER_STRIKE", "PC290_REGISTRANT"}),
         ("PC 311.11", {"PC290_REGISTRANT"}),
@@ -332,7 +340,7 @@ def test_a_prior_rape_conviction_is_both_a_super_strike_and_a_registrable_offens
         ("PC 664/187(a)", {"PRIOR_SUPER_STRIKE"}),
         ("PC 190.2", {"PRIOR_SUPER_STRIKE"}),
         ("PC 245(d)(3)", {"PRIOR_SUPER_STRIKE"}),
-        ("PC 653f", {"PRIOR_SUPER_STRIKE"}),
+        ("PC 653f(b)", {"PRIOR_SUPER_STRIKE"}),
         ("PC 4500", {"PRIOR_SUPER_STRIKE"}),
     ],
 )
@@ -480,14 +488,17 @@ def test_a_listed_prior_offense_that_was_not_a_conviction_does_not_bar(
     assert decide_on(disposition(count("HS 11359")), charge).relief == "reduce_to_misdemeanor"
 
 
-def test_a_disqualifier_wins_over_the_six_plant_rule() -> None:
-    outcome = decide_on(disposition(count("HS 11358", plants=3, involved_minor=True)))
-    assert (outcome.relief, outcome.reason_codes) == ("not_eligible", ("INVOLVED_MINOR",))
+def test_six_plants_or_fewer_is_dismissed_whatever_the_bars() -> None:
+    murder = disposition(conviction("PC 187", D(2001, 1, 1)))
+    outcome = decide_on(disposition(count("HS 11358", plants=3, environmental_violation=True)),
+                        murder)
+    assert (outcome.relief, outcome.reason_codes) == ("dismiss_and_seal",
+                                                      ("CULTIVATION_SIX_PLANTS",))
 
 
 @pytest.mark.parametrize("level", ["misdemeanor", "infraction"])
 def test_a_disqualifier_makes_even_a_misdemeanor_not_eligible(level: str) -> None:
-    outcome = decide_on(disposition(count("HS 11360", level=level, involved_minor=True)))
+    outcome = decide_on(disposition(count("HS 11360(a)", level=level, involved_minor=True)))
     assert outcome.relief == "not_eligible"
 
 
@@ -497,7 +508,7 @@ def test_involved_minor_false_or_missing_does_not_bar(flag: bool | None) -> None
     assert outcome.relief == "reduce_to_misdemeanor"
 
 
-# Rule 4: cultivation of six plants or fewer by an adult ---------------------------------
+# Rule 5: cultivation of six plants or fewer ------------------------------------------
 
 
 @pytest.mark.parametrize("plants", [0, 1, 6])
@@ -519,10 +530,11 @@ def test_cultivation_with_an_unknown_plant_count_falls_to_rule_5() -> None:
     assert outcome.relief == "reduce_to_misdemeanor"
 
 
-def test_cultivating_six_plants_at_20_falls_to_rule_5() -> None:
+def test_cultivating_six_plants_at_20_is_an_infraction() -> None:
     outcome = decide_on(disposition(count("HS 11358", level="felony", plants=6),
                                     person=aged(20)))
-    assert outcome.relief == "reduce_to_misdemeanor"
+    assert (outcome.relief, outcome.reason_codes) == ("reduce_to_infraction",
+                                                      ("CULTIVATION_AGE_18_20",))
 
 
 def test_cultivating_six_plants_on_the_21st_birthday_is_dismissed() -> None:
@@ -531,10 +543,10 @@ def test_cultivating_six_plants_on_the_21st_birthday_is_dismissed() -> None:
     assert decide_on(event).relief == "dismiss_and_seal"
 
 
-def test_cultivating_six_plants_the_day_before_the_21st_birthday_is_reduced() -> None:
+def test_cultivating_six_plants_the_day_before_the_21st_birthday_is_an_infraction() -> None:
     event = disposition(count("HS 11358", level="felony", plants=6,
                               offense_date=D(2011, 6, 14)), person=born(BIRTHDAY))
-    assert decide_on(event).relief == "reduce_to_misdemeanor"
+    assert decide_on(event).relief == "reduce_to_infraction"
 
 
 @pytest.mark.parametrize("statute", ["HS 11359", "HS 11360"])
@@ -543,27 +555,28 @@ def test_the_plant_rule_is_for_cultivation_only(statute: str) -> None:
     assert outcome.relief == "reduce_to_misdemeanor"
 
 
-# Rule 5: by level ---------------------------------------------------------------------------
+# Rule 7: by level ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("statute", DISQUALIFIABLE)
+@pytest.mark.parametrize("statute", ["HS 11358", "HS 11359", "HS 11360(a)"])
 @pytest.mark.parametrize(
     ("level", "relief"),
-    [("felony", "reduce_to_misdemeanor"), ("misdemeanor", "dismiss_and_seal"),
-     ("infraction", "dismiss_and_seal")],
+    [("felony", "reduce_to_misdemeanor"), ("misdemeanor", "needs_review"),
+     ("infraction", "needs_review")],
 )
-def test_rule_5_decides_by_level(statute: str, level: str, relief: str) -> None:
-    outcome = decide_on(disposition(count(statute, level=level)))
+def test_rule_7_decides_by_level(statute: str, level: str, relief: str) -> None:
+    outcome = decide_on(disposition(count(statute, level=level, plants=50)))
     assert outcome.relief == relief
 
 
-def test_a_felony_sale_by_a_17_year_old_is_reduced_under_the_statewide_rules() -> None:
-    # 4.2 has no age rule for 11358-11360: rule 5 applies whatever the age.
-    outcome = decide_on(disposition(count("HS 11359", level="felony"), person=aged(17)))
-    assert outcome.relief == "reduce_to_misdemeanor"
+@pytest.mark.parametrize("statute", PROP64_SECTIONS)
+def test_a_felony_by_a_17_year_old_goes_to_review_as_a_juvenile(statute: str) -> None:
+    # Under the Act each section is an infraction for a minor (rule 3): a reviewer chooses.
+    outcome = decide_on(disposition(count(statute, level="felony"), person=aged(17)))
+    assert (outcome.relief, outcome.reason_codes) == ("needs_review", ("JUVENILE",))
 
 
-# Rule 6: unparseable statutes ---------------------------------------------------------------
+# Rule 2: unparseable statutes ---------------------------------------------------------------
 
 UNPARSEABLE_CANNABIS = ["11359POSS", "PC 182/11359", "HS 11357 C", "11359/11360",
                         "HS 11359(B", "XX 11359", "HS 11359B2X"]

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clearway.common.events import Decision, RecordEvent
-from clearway.eligibility.domain.rules import decide
+from clearway.eligibility.rulepacks.engine import decide
 from clearway.eligibility.domain.versions import Current, changes, current_of, decision_id
 from tests.eligibility.unit.builders import (
     AS_OF,
@@ -229,7 +229,8 @@ def test_a_correction_of_the_level_publishes_version_2_with_the_new_relief() -> 
     service = Service()
     v1 = only(service.receive(original))
     v2 = only(service.receive(corrected(original, count("HS 11359", level="misdemeanor"))))
-    assert (v2.relief, v2.version, v2.supersedes) == ("dismiss_and_seal", 2, v1.decision_id)
+    # an adult's misdemeanor sale is still a misdemeanor under the Act: review (rule 7)
+    assert (v2.relief, v2.version, v2.supersedes) == ("needs_review", 2, v1.decision_id)
 
 
 def test_a_disposition_of_another_case_number_is_not_a_correction() -> None:
@@ -288,7 +289,7 @@ def test_later_means_the_later_instant_whatever_the_utc_offset_of_occurred_at() 
                              occurred_at=dt.datetime(2024, 3, 1, 5, tzinfo=pacific))
     for events in ([original, correction], [correction, original]):
         (outcome,) = decide(history_of(events), AS_OF)
-        assert outcome.relief == "dismiss_and_seal"
+        assert outcome.reason_codes == ("STILL_A_MISDEMEANOR",)
 
 
 def test_a_late_arriving_original_does_not_undo_its_correction() -> None:
@@ -296,7 +297,7 @@ def test_a_late_arriving_original_does_not_undo_its_correction() -> None:
     correction = corrected(original, count("HS 11359", level="misdemeanor"))
     service = Service()
     first = only(service.receive(correction))
-    assert first.relief == "dismiss_and_seal"
+    assert first.reasons[0].code == "STILL_A_MISDEMEANOR"
     assert service.receive(original) == []
 
 
@@ -309,7 +310,7 @@ def _varied_history() -> list[RecordEvent]:
     return [
         disposition(conviction("PC 187", D(2001, 1, 1)), person=young, court="CA-SD"),
         disposition(count("HS 11357"), count("HS 11357(c)", n=2),
-                    count("HS 11358", n=3, plants=3), person=young),
+                    count("HS 11358", n=3, plants=3), count("HS 11357(a)", n=4), person=young),
         disposition(count("HS 11359", offense_date=D(2000, 1, 1),
                           disposition_date=D(2000, 6, 1), end_date=D(2030, 1, 1)),
                     count("HS 11360", n=2, level="misdemeanor", offense_date=D(2000, 1, 1),

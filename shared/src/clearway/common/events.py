@@ -27,10 +27,12 @@ LEVELS = ("felony", "misdemeanor", "infraction")
 DISPOSITIONS = ("convicted", "dismissed", "acquitted", "pending")
 SENTENCE_KINDS = ("prison", "jail", "probation", "fine", "none")
 GRANTED_RELIEFS = ("dismiss_and_seal", "reduce_to_misdemeanor", "reduce_to_infraction")
+# A county policy's related charges (contract 4.5): dismissed without sealing.
+RELATED_RELIEFS = ("dismiss",)
 RELIEFS = (*GRANTED_RELIEFS, "not_eligible", "needs_review")
-DECISION_RELIEFS = (*RELIEFS, "withdrawn")
+DECISION_RELIEFS = (*GRANTED_RELIEFS, *RELATED_RELIEFS, "not_eligible", "needs_review",
+                    "withdrawn")
 PROCEDURES = ("application", "petition")
-POLICIES = ("statewide", "dismiss-all")
 
 EventType = Literal["disposition", "registration", "death", "court_order"]
 Level = Literal["felony", "misdemeanor", "infraction"]
@@ -41,12 +43,15 @@ DecisionRelief = Literal[
     "dismiss_and_seal",
     "reduce_to_misdemeanor",
     "reduce_to_infraction",
+    "dismiss",
     "not_eligible",
     "needs_review",
     "withdrawn",
 ]
 Procedure = Literal["application", "petition"]
-Policy = Literal["statewide", "dismiss-all"]
+# Any policy's name (contract 3): `statewide`, `dismiss-all`, a county policy, or `review`.
+PolicyName = Annotated[str, StringConstraints(min_length=1, max_length=80,
+                                              pattern=r"^[a-z0-9][a-z0-9._-]*$")]
 
 COURT_CODE = r"^[A-Z]{2}-[A-Z0-9]{1,12}$"
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
@@ -116,6 +121,7 @@ class Facts(Closed):
     plants: int | None = Field(default=None, ge=0)
     involved_minor: bool | None = None
     environmental_violation: bool | None = None
+    imported: bool | None = None
 
 
 class Count(Closed):
@@ -242,7 +248,7 @@ class Decision(Closed):
     relief: DecisionRelief
     procedure: Procedure | None
     reasons: list[Reason] = Field(min_length=1)
-    policy: Policy
+    policy: PolicyName
     rule_pack: str
     rule_pack_version: str
     version: int = Field(ge=1)
@@ -252,7 +258,8 @@ class Decision(Closed):
 
     @model_validator(mode="after")
     def _procedure_goes_with_relief(self) -> Decision:
-        if (self.relief in GRANTED_RELIEFS) != (self.procedure is not None):
+        granted = self.relief in GRANTED_RELIEFS or self.relief in RELATED_RELIEFS
+        if granted != (self.procedure is not None):
             raise ValueError("procedure is required for a granted relief and null otherwise")
         return self
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from clearway.common.auth import KeyStore, Principal, check_court, require
 from clearway.common.db import make_engine
@@ -15,9 +15,10 @@ from clearway.common.http import create_app, error_responses
 from clearway.common.runtime import Runtime
 from clearway.common.topics import RECORDS
 from clearway.eligibility.domain.history import History
-from clearway.eligibility.domain.rules import decide
 from clearway.eligibility.domain.summary import summarise
 from clearway.eligibility.domain.versions import changes
+from clearway.eligibility.rulepacks import policy_names
+from clearway.eligibility.rulepacks.engine import decide
 from clearway.eligibility.settings import EligibilitySettings
 from clearway.eligibility.store import EligibilityStore, api_keys, outbox
 from clearway.eligibility.stream import records_handler
@@ -30,8 +31,17 @@ class EvaluateRequest(BaseModel):
     events: list[RecordEvent] = Field(min_length=1, max_length=1000,
                                       description="record events of one person")
     as_of: dt.date | None = Field(default=None, description="default: today")
-    policy: Literal["statewide", "dismiss-all"] | None = Field(
-        default=None, description="default: each court's policy from the policy table")
+    policy: str | None = Field(
+        default=None, max_length=80,
+        description="a policy's name, such as `statewide` or `dismiss-all`; default: each "
+        "court's policy from the policy table")
+
+    @field_validator("policy")
+    @classmethod
+    def _known_policy(cls, value: str | None) -> str | None:
+        if value is not None and value not in policy_names():
+            raise ValueError(f"unknown policy; known: {', '.join(policy_names())}")
+        return value
 
 
 class EvaluateResponse(BaseModel):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 
 import typer
@@ -50,11 +51,14 @@ def recompute(
     replay_topic: bool = typer.Option(
         True, help="first read court.records.v1 from the beginning into the store"),
 ) -> None:
-    """Re-decide everyone under the installed rule pack and policy table; publishes only
-    what changed (via the outbox) and reports how many decisions changed."""
+    """Re-decide everyone under the installed rule packs and policy table (after a new rule
+    pack version or a policy change); publishes only the counts whose decision changed (via
+    the outbox) and prints a table of old relief -> new relief with counts."""
     from tqdm import tqdm
 
+    from clearway.eligibility.domain.relief_changes import render_table, tally
     from clearway.eligibility.replay import read_topic_into
+    from clearway.eligibility.rulepacks import packs as all_packs
 
     settings = EligibilitySettings()
     store = _store()
@@ -63,11 +67,15 @@ def recompute(
         typer.echo(f"read court.records.v1: {loaded} new event(s) added to histories")
     subjects = store.all_subjects()
     now = dt.datetime.now(dt.UTC)
-    changed = 0
+    moved: Counter[tuple[str, str]] = Counter()
     chunk = 400
     for i in tqdm(range(0, len(subjects), chunk), desc="people", unit="chunk", disable=None):
-        changed += len(store.recompute(subjects[i:i + chunk], now))
-    typer.echo(f"recomputed {len(subjects)} people: {changed} decision(s) changed")
+        moved += tally((old, d.relief) for old, d in store.recompute(subjects[i:i + chunk], now))
+    changed = sum(moved.values())
+    packs = ", ".join(f"{p.name} {p.version}" for p in all_packs())
+    typer.echo(f"recomputed {len(subjects)} people under {packs}: "
+               f"{changed} decision(s) changed")
+    typer.echo(render_table(moved))
     if changed:
         from clearway.common.outbox import drain_outbox
         from clearway.eligibility.store import outbox
@@ -78,11 +86,25 @@ def recompute(
 
 
 @app.command("rules-doc")
-def rules_doc(out: Path = typer.Option(None, help="write here instead of stdout")) -> None:
-    """Print RULES.md, generated from the rule pack."""
-    from clearway.eligibility.domain.rules_doc import render_rules_md
+def rules_doc(
+    out: Path = typer.Option(None, help="write here instead of stdout"),
+    pack: str = typer.Option("ca-prop64", help="the rule pack to document"),
+) -> None:
+    """Print a rule pack's RULES.md, generated from its rules."""
+    from clearway.eligibility.rulepacks import (
+        DEFAULT_POLICY,
+        SHIPPED_POLICY_TABLE,
+        pack_named,
+        packs,
+    )
+    from clearway.eligibility.rulepacks.doc import render_rules_md
 
-    text = render_rules_md()
+    try:
+        chosen = pack_named(pack)
+    except KeyError:
+        raise typer.BadParameter(
+            f"unknown rule pack; known: {', '.join(p.name for p in packs())}") from None
+    text = render_rules_md(chosen, SHIPPED_POLICY_TABLE, DEFAULT_POLICY)
     if out:
         out.write_text(text)
     else:

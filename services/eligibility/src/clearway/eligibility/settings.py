@@ -8,7 +8,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from clearway.common.settings import ServiceSettings
-from clearway.eligibility.domain.rulepack import DEFAULT_POLICY_TABLE, POLICIES
+from clearway.eligibility.rulepacks import SHIPPED_POLICY_TABLE, policy_names
 
 
 class EligibilitySettings(ServiceSettings):
@@ -27,12 +27,13 @@ class EligibilitySettings(ServiceSettings):
 
     def policies(self) -> dict[str, str]:
         if not self.policy_table:
-            return dict(DEFAULT_POLICY_TABLE)
+            return dict(SHIPPED_POLICY_TABLE)
         raw = self.policy_table.strip()
         table = json.loads(raw) if raw.startswith("{") else yaml.safe_load(Path(raw).read_text())
         if not isinstance(table, dict):
             raise ValueError("the policy table must map court codes to policy names")
-        unknown = {v for v in table.values() if v not in POLICIES}
+        known = policy_names()
+        unknown = {v for v in table.values() if v not in known}
         if unknown:
-            raise ValueError(f"unknown policy {sorted(unknown)}; known: {sorted(POLICIES)}")
+            raise ValueError(f"unknown policy {sorted(unknown)}; known: {known}")
         return {str(k): str(v) for k, v in table.items()}

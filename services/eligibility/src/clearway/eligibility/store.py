@@ -36,8 +36,8 @@ from clearway.common.outbox import (
 )
 from clearway.common.topics import DECISIONS
 from clearway.eligibility.domain.history import History
-from clearway.eligibility.domain.rules import decide
 from clearway.eligibility.domain.versions import Current, changes, current_of
+from clearway.eligibility.rulepacks.engine import decide
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
@@ -169,11 +169,15 @@ class EligibilityStore:
             _Staged.of(fresh, []).write(conn)
             return len(fresh)
 
-    def recompute(self, subject_ids: Sequence[str], now: dt.datetime) -> list[Decision]:
+    def recompute(self, subject_ids: Sequence[str], now: dt.datetime
+                  ) -> list[tuple[str | None, Decision]]:
+        """Re-decide these people under the installed rule packs and policy table; stage
+        what changed. Each published version with the relief it replaces (None: new)."""
         with self.engine.begin() as conn:
-            decided = self._decide(conn, subject_ids, now)
+            moved: list[tuple[str | None, Decision]] = []
+            decided = self._decide(conn, subject_ids, now, moved=moved)
             _Staged.of([], decided).write(conn)
-            return decided
+            return moved
 
     def all_subjects(self) -> list[str]:
         with self.engine.connect() as conn:
@@ -181,8 +185,10 @@ class EligibilityStore:
                 select(subject_events.c.subject_id).distinct().order_by(subject_events.c.subject_id))]
 
     def _decide(self, conn: Connection, subject_ids: Sequence[str], now: dt.datetime,
-                known: Sequence[RecordEvent] = ()) -> list[Decision]:
-        """Decide each person on what the store holds plus `known` (not yet stored)."""
+                known: Sequence[RecordEvent] = (),
+                moved: list[tuple[str | None, Decision]] | None = None) -> list[Decision]:
+        """Decide each person on what the store holds plus `known` (not yet stored);
+        `moved` collects each new version with the relief it replaces."""
         published: list[Decision] = []
         known_of: dict[str, list[RecordEvent]] = defaultdict(list)
         for event in known:
@@ -194,8 +200,13 @@ class EligibilityStore:
             for subject_id in chunk:
                 history = History.from_events(subject_id, histories.get(subject_id, []))
                 outcomes = decide(history, now.date(), self.policy_table)
-                published += changes(subject_id, outcomes, currents.get(subject_id, {}),
-                                     now.date(), now)
+                current = currents.get(subject_id, {})
+                found = changes(subject_id, outcomes, current, now.date(), now)
+                if moved is not None:
+                    for d in found:
+                        prior = current.get((d.court, d.case_number, d.count))
+                        moved.append((prior.relief if prior else None, d))
+                published += found
         return published
 
     @staticmethod

@@ -26,16 +26,14 @@ class CountRecord:
     disposition_date: dt.date
     sentence_end: dt.date | None
     plants: int | None
+    grams: float | None
     involved_minor: bool
     environmental_violation: bool
+    imported: bool
 
     @property
     def key(self) -> tuple[str, str, int]:
         return (self.court, self.case_number, self.count)
-
-    @property
-    def conduct_date(self) -> dt.date:
-        return self.offense_date or self.disposition_date
 
     @property
     def convicted(self) -> bool:
@@ -56,8 +54,10 @@ class CountRecord:
             disposition_date=count.disposition_date,
             sentence_end=count.sentence.end_date if count.sentence else None,
             plants=facts.plants if facts else None,
+            grams=facts.grams if facts else None,
             involved_minor=bool(facts and facts.involved_minor),
             environmental_violation=bool(facts and facts.environmental_violation),
+            imported=bool(facts and facts.imported),
         )
 
 

@@ -9,8 +9,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from clearway.common.events import Decision, Reason
-from clearway.eligibility.domain import rulepack as rp
-from clearway.eligibility.domain.rules import Outcome
+from clearway.eligibility.rulepacks import default_pack, packs
+from clearway.eligibility.rulepacks.engine import Outcome
 
 _IDS = uuid.UUID("0c1e4a3b-7d62-4c55-9a51-6f1d3b2a9e10")
 _IDS_BYTES = _IDS.bytes
@@ -29,6 +29,7 @@ class Current:
     procedure: str | None
     reason_codes: tuple[str, ...]
     policy: str
+    rule_pack: str
     rule_pack_version: str
 
 
@@ -44,24 +45,24 @@ def decision_id(subject_id: str, key: CountKey, version: int) -> str:
     return f"{digest[:8]}-{digest[8:12]}-5{digest[13:16]}-{variant}{digest[17:20]}-{digest[20:32]}"
 
 
-_REASON_MODELS = {
-    code: Reason(code=code, text=r.text, citation=r.citation) for code, r in rp.REASONS.items()
-}
-
-
-def reasons(codes: Iterable[str]) -> list[Reason]:
-    return [_REASON_MODELS[c] for c in codes]
-
-
 def _same(current: Current, outcome: Outcome) -> bool:
+    """Whether the outcome decides what the current version decides. A new rule pack
+    version that only rewords a reason or corrects its citation publishes nothing for
+    the counts it decides the same way: re-deciding everyone under a new version publishes
+    exactly the counts whose relief, procedure, reasons or policy changed."""
     return (
         current.statute == outcome.statute
         and current.relief == outcome.relief
         and current.procedure == outcome.procedure
         and current.reason_codes == outcome.reason_codes
         and current.policy == outcome.policy
-        and current.rule_pack_version == rp.RULE_PACK_VERSION
     )
+
+
+def _withdrawn_reason(rule_pack: str) -> tuple[Reason, str, str]:
+    """The withdrawing reason of the pack that decided the count (its current version)."""
+    pack = next((p for p in packs() if p.name == rule_pack), None) or default_pack()
+    return pack.withdrawn.reason(None), pack.name, pack.version
 
 
 def changes(
@@ -81,12 +82,13 @@ def changes(
         if prior is not None and _same(prior, outcome):
             continue
         out.append(_decision(subject_id, outcome.key, prior, outcome.statute, outcome.relief,
-                             outcome.procedure, outcome.reason_codes, outcome.policy,
-                             as_of, decided_at))
+                             outcome.procedure, outcome.reasons, outcome.policy,
+                             (outcome.rule_pack, outcome.rule_pack_version), as_of, decided_at))
     for key, prior in sorted(current.items()):
         if key not in seen and prior.relief != "withdrawn":
+            reason, pack, version = _withdrawn_reason(prior.rule_pack)
             out.append(_decision(subject_id, key, prior, prior.statute, "withdrawn", None,
-                                 ("WITHDRAWN",), prior.policy, as_of, decided_at))
+                                 (reason,), prior.policy, (pack, version), as_of, decided_at))
     return out
 
 
@@ -97,8 +99,9 @@ def _decision(
     statute: str,
     relief: str,
     procedure: str | None,
-    codes: tuple[str, ...],
+    reasons: tuple[Reason, ...],
     policy: str,
+    rule_pack: tuple[str, str],
     as_of: dt.date,
     decided_at: dt.datetime,
 ) -> Decision:
@@ -113,10 +116,10 @@ def _decision(
         statute=statute,
         relief=relief,  # type: ignore[arg-type]
         procedure=procedure,  # type: ignore[arg-type]
-        reasons=reasons(codes),
-        policy=policy,  # type: ignore[arg-type]
-        rule_pack=rp.RULE_PACK,
-        rule_pack_version=rp.RULE_PACK_VERSION,
+        reasons=list(reasons),
+        policy=policy,
+        rule_pack=rule_pack[0],
+        rule_pack_version=rule_pack[1],
         version=version,
         supersedes=prior.decision_id if prior else None,
         as_of=as_of,
@@ -127,4 +130,4 @@ def _decision(
 def current_of(decision: Decision) -> Current:
     return Current(decision.decision_id, decision.version, decision.statute, decision.relief,
                    decision.procedure, tuple(r.code for r in decision.reasons), decision.policy,
-                   decision.rule_pack_version)
+                   decision.rule_pack, decision.rule_pack_version)

@@ -1,0 +1,28 @@
+"""Rule 6: a conviction before the count that is a super strike only with a subsection,
+intent or victim's age the record does not show."""
+from clearway.eligibility.rulepacks.ca_prop64.bars.citations import (
+    PRIOR_OFFENSE,
+    own_section_first,
+)
+from clearway.eligibility.rulepacks.ca_prop64.facts import Facts
+from clearway.eligibility.rulepacks.ca_prop64.offenses import POSSIBLE, SUPER_STRIKES
+from clearway.eligibility.rulepacks.model import Bar
+
+
+def _possible(facts: Facts) -> bool:
+    return facts.subject_to_bars and any(
+        SUPER_STRIKES.kind(c.statute, c.level) == POSSIBLE
+        for c in facts.priors if c.statute is not None)
+
+
+BAR = Bar(
+    code="POSSIBLE_SUPER_STRIKE",
+    definite=False,
+    condition="a conviction before the count that may be a super strike, depending on a "
+              "subsection, an intent or a victim's age the record does not show",
+    text="Before this conviction, the person was convicted of an offense that is a "
+         "'super strike' (which bars relief) only in some forms; the record does not show "
+         "which, so a reviewer must check.",
+    citation=own_section_first(PRIOR_OFFENSE, "PC 667(e)(2)(C)(iv)"),
+    when=_possible,
+)
