@@ -85,7 +85,7 @@ def test_a_row_disagreeing_with_its_events_first_row_is_reported_by_column_and_r
 def test_surplus_cells_are_reported_and_missing_cells_are_absent():
     header = ",".join(CSV_COLUMNS)
     row = to_csv([disposition("A")]).splitlines()[1]
-    text = f"{header}\n{row},surplus\n{row.rsplit(',', 4)[0]}\n"
+    text = f"{header}\n{row},surplus\n{row.rsplit(',', 5)[0]}\n"
     (group,) = groups_of(text)
     assert group.errors[0]["type"] == "extra_cells" and group.errors[0]["row"] == 2
     assert "facts" not in group.data["case"]["counts"][1]
@@ -96,7 +96,7 @@ def test_cells_are_trimmed_and_flags_and_numbers_are_typed():
     (group,) = groups_of(text)
     facts = group.data["case"]["counts"][0]["facts"]
     assert facts == {"grams": 120.5, "plants": None, "involved_minor": False,
-                     "environmental_violation": None}
+                     "environmental_violation": None, "imported": None}
 
 
 def test_an_unparseable_number_is_left_for_the_model_to_reject_by_field():

@@ -109,14 +109,16 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "case_number": "The case the count belongs to.",
         "count": "The count number within the case.",
         "statute": "Canonical statute, e.g. `HS 11359(b)`.",
-        "relief": "What the law (or the court's policy) grants for this count; `withdrawn` "
+        "relief": "What the law (or the court's policy) grants for this count; `dismiss` "
+                  "(without sealing) only for a county policy's related charges; `withdrawn` "
                   "when a correction took the count out of scope (the last version).",
         "procedure": "`application` (sentence completed, HS 11361.8(e)) or `petition` "
                      "(still serving, HS 11361.8(a)); null when relief is not_eligible, "
                      "needs_review or withdrawn.",
         "reasons": "Why; every decision has at least one reason.",
-        "policy": "`statewide` (the statutory baseline) or `dismiss-all` (a prosecutor's "
-                  "blanket motion).",
+        "policy": "The name of the policy that decided: `statewide` (the statutory "
+                  "baseline), `dismiss-all` (a prosecutor's blanket motion), a county "
+                  "policy's name, or `review` (a reviewer's decision).",
         "rule_pack": "The rule pack that decided, e.g. `ca-prop64`.",
         "rule_pack_version": "The version of the rules that decided.",
         "version": "1 for the first decision on a count; each change is version n+1.",

@@ -81,6 +81,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "plants",
     "involved_minor",
     "environmental_violation",
+    "imported",
 )
 
 PROP64_DATE = dt.date(2016, 11, 9)
@@ -842,6 +843,7 @@ def csv_rows(event: dict[str, Any]) -> list[dict[str, str]]:
             "plants": facts.get("plants"),
             "involved_minor": facts.get("involved_minor"),
             "environmental_violation": facts.get("environmental_violation"),
+            "imported": facts.get("imported"),
         }
         rows.append({column: _cell(row[column]) for column in CSV_COLUMNS})
     return rows

@@ -23,7 +23,7 @@ DISPOSITION_EXAMPLE: dict[str, Any] = {
             "disposition_date": "2010-02-01",
             "sentence": {"kind": "jail", "end_date": "2010-08-01"},
             "facts": {"grams": 120.5, "plants": None, "involved_minor": False,
-                      "environmental_violation": False},
+                      "environmental_violation": False, "imported": False},
         }],
     },
 }
@@ -55,12 +55,13 @@ CSV_EXAMPLE = (
     "event_id,event_type,court,occurred_at,subject_id,first_name,last_name,date_of_birth,"
     "email,phone,language,address_line1,address_line2,city,state,postal_code,case_number,"
     "count,statute,description,level,offense_date,disposition,disposition_date,"
-    "sentence_kind,sentence_end_date,grams,plants,involved_minor,environmental_violation\n"
+    "sentence_kind,sentence_end_date,grams,plants,involved_minor,environmental_violation,"
+    "imported\n"
     "LA-2024-000001,disposition,CA-LA,2024-03-01T09:30:00-08:00,CII00000001,Alex,Example,"
     "1980-05-17,alex@example.org,+12135550100,es,,,,,,BA123456,1,HS 11359,"
     "POSSESS MARIJUANA FOR SALE,felony,2009-04-01,convicted,2010-02-01,jail,2010-08-01,"
-    "120.5,,false,false\n"
+    "120.5,,false,false,false\n"
     "LA-2024-000001,disposition,CA-LA,2024-03-01T09:30:00-08:00,CII00000001,Alex,Example,"
     "1980-05-17,alex@example.org,+12135550100,es,,,,,,BA123456,2,HS 11357(a),"
-    "POSSESS MARIJUANA,misdemeanor,2009-04-01,convicted,2010-02-01,fine,,10,,,\n"
+    "POSSESS MARIJUANA,misdemeanor,2009-04-01,convicted,2010-02-01,fine,,10,,,,\n"
 )

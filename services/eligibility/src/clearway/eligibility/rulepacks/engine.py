@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from clearway.common.events import Reason
 from clearway.eligibility.domain.history import CountRecord, History
 from clearway.eligibility.rulepacks import DEFAULT_POLICY, SHIPPED_POLICY_TABLE, policy_named
-from clearway.eligibility.rulepacks.model import GRANTED
+from clearway.eligibility.rulepacks.model import GRANTED, Policy, RulePack
 
 CountKey = tuple[str, str, int]
 
@@ -50,19 +50,24 @@ def decide(
 ) -> list[Outcome]:
     """One outcome per in-scope count; `policy` overrides each court's policy."""
     outcomes = []
+    chosen_for: dict[str, tuple[str, RulePack, Policy]] = {}  # court -> its policy
     for count in history.counts:
-        name = policy or policy_for(count.court, policy_table)
-        pack, chosen = policy_named(name)
+        chosen = chosen_for.get(count.court)
+        if chosen is None:
+            name = policy or policy_for(count.court, policy_table)
+            chosen = chosen_for[count.court] = (name, *policy_named(name))
+        name, pack, rules = chosen
         if not pack.in_scope(count):
             continue
         facts = pack.facts(count, history, as_of)
-        verdict = chosen.decide(facts)
+        verdict = rules.decide(facts)
         section = facts.section
         procedure = procedure_of(count, as_of) if verdict.relief in GRANTED else None
         statute = count.statute.canonical if count.statute else count.statute_text
         outcomes.append(Outcome(
             count.court, count.case_number, count.count, statute, verdict.relief, procedure,
-            tuple(u.reason(section) for u in verdict.units), name, pack.name, pack.version))
+            tuple([u.reason(section) for u in verdict.units]), name, pack.name,
+            pack.version))
     return outcomes
 
 

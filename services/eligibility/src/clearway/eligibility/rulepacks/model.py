@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from clearway.common.events import Reason
@@ -70,13 +70,19 @@ Condition = Callable[[Any], bool]
 
 @dataclass(frozen=True)
 class Unit:
-    """A reason a decision can give: its code, text, citation and condition."""
+    """A reason a decision can give: its code, text, citation and condition. `sections`,
+    when given, are the only sections its condition can hold for: a policy skips the unit
+    for a count of any other section (a test checks the two agree)."""
 
     code: str
     condition: str  # the condition in plain English (RULES.md)
     text: str  # the reason's text on every decision that gives it
     citation: Citation
     when: Condition
+    sections: frozenset[str] | None = None
+
+    def may_hold_for(self, section: str | None) -> bool:
+        return self.sections is None or section in self.sections
 
     def holds(self, facts: Any) -> bool:
         return bool(self.when(facts))
@@ -91,8 +97,11 @@ class Rule(Unit):
 
     relief: str = "needs_review"
 
+    def for_section(self, section: str | None) -> Rule | None:
+        return self if self.may_hold_for(section) else None
+
     def verdict(self, facts: Any) -> Verdict | None:
-        return Verdict(self.relief, (self,)) if self.holds(facts) else None
+        return Verdict(self.relief, (self,)) if self.when(facts) else None
 
     def describe(self) -> list[str]:
         return [f"{self.condition}: {RELIEF_WORDS[self.relief]} (`{self.code}`)."]
@@ -122,10 +131,14 @@ class Bars:
     definite_relief: str = "not_eligible"
     possible_relief: str = "needs_review"
 
+    def for_section(self, section: str | None) -> Bars | None:
+        bars = tuple(b for b in self.bars if b.may_hold_for(section))
+        return replace(self, bars=bars) if bars else None
+
     def verdict(self, facts: Any) -> Verdict | None:
         if not self.applies(facts):
             return None
-        holding = [b for b in self.bars if b.holds(facts)]
+        holding = [b for b in self.bars if b.when(facts)]
         definite = tuple(b for b in holding if b.definite)
         if definite:
             return Verdict(self.definite_relief, definite)
@@ -153,10 +166,14 @@ class Collect:
     units: tuple[Unit, ...]
     relief: str = "needs_review"
 
+    def for_section(self, section: str | None) -> Collect | None:
+        units = tuple(u for u in self.units if u.may_hold_for(section))
+        return replace(self, units=units) if units else None
+
     def verdict(self, facts: Any) -> Verdict | None:
         if not self.applies(facts):
             return None
-        holding = tuple(u for u in self.units if u.holds(facts))
+        holding = tuple(u for u in self.units if u.when(facts))
         return Verdict(self.relief, holding) if holding else None
 
     def describe(self) -> list[str]:
@@ -175,9 +192,20 @@ class Policy:
     name: str
     summary: str
     steps: tuple[Step, ...]
+    # The steps that can give a verdict for a count of each section, made on first use: a
+    # count runs its own section's few rules instead of every rule of the pack.
+    _plans: dict[str | None, tuple[Step, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+
+    def steps_for(self, section: str | None) -> tuple[Step, ...]:
+        plan = self._plans.get(section)
+        if plan is None:
+            found = (step.for_section(section) for step in self.steps)
+            plan = self._plans[section] = tuple(s for s in found if s is not None)
+        return plan
 
     def decide(self, facts: Any) -> Verdict:
-        for step in self.steps:
+        for step in self.steps_for(facts.section):
             verdict = step.verdict(facts)
             if verdict is not None:
                 return verdict

@@ -22,7 +22,7 @@ REQUIRED = ("event_id", "court", "occurred_at", "subject_id", "first_name", "las
 # Columns describing one count; every other column describes the event and its subject.
 COUNT_COLUMNS = ("count", "statute", "description", "level", "offense_date", "disposition",
                  "disposition_date", "sentence_kind", "sentence_end_date", "grams", "plants",
-                 "involved_minor", "environmental_violation")
+                 "involved_minor", "environmental_violation", "imported")
 EVENT_COLUMNS = tuple(c for c in CSV_COLUMNS if c not in COUNT_COLUMNS)
 
 COLUMN_HELP: dict[str, str] = {
@@ -56,6 +56,7 @@ COLUMN_HELP: dict[str, str] = {
     "plants": "optional whole number",
     "involved_minor": "optional true/false",
     "environmental_violation": "optional true/false",
+    "imported": "optional true/false (HS 11360: brought into or out of California)",
 }
 
 FieldError = dict[str, Any]
@@ -118,6 +119,7 @@ def row_to_count(row: Mapping[Any, Any]) -> dict[str, Any]:
         "plants": _number(_opt(row, "plants")),
         "involved_minor": _flag(_opt(row, "involved_minor")),
         "environmental_violation": _flag(_opt(row, "environmental_violation")),
+        "imported": _flag(_opt(row, "imported")),
     }
     if any(v is not None for v in facts.values()):
         count["facts"] = facts

@@ -11,13 +11,18 @@ history (contract section 4.1). Pure: no I/O.
 from __future__ import annotations
 
 import datetime as dt
-from functools import cached_property
+from typing import NamedTuple
 
 from clearway.eligibility.domain.history import CountRecord, History, age_on
 from clearway.eligibility.domain.statutes import (
     PROP64_SECTIONS,
     Statute,
     mentions_prop64_section,
+)
+from clearway.eligibility.rulepacks.ca_prop64.offenses import (
+    PC290_REGISTRABLE,
+    SUPER_STRIKES,
+    Kind,
 )
 
 PROP64_EFFECTIVE = dt.date(2016, 11, 9)
@@ -27,6 +32,10 @@ MAX_PERSONAL_PLANTS = 6
 SMALL_AMOUNT_GRAMS = 28.5  # HS 11360(b) before the Act; HS 11362.1(a)(1)
 CONCENTRATE_GRAMS = 8.0  # HS 11362.1(a)(2)
 BARRABLE_SECTIONS = frozenset({"11358", "11359", "11360"})
+POSSESSION = frozenset({"11357"})
+CULTIVATION = frozenset({"11358"})
+SALE_OR_TRANSPORT = frozenset({"11359", "11360"})
+TRANSPORT = frozenset({"11360"})
 
 
 def conduct_date_of(count: CountRecord) -> dt.date | None:
@@ -37,36 +46,48 @@ def conduct_date_of(count: CountRecord) -> dt.date | None:
     return None
 
 
+class PriorKinds(NamedTuple):
+    super_strikes: frozenset[Kind | None]
+    pc290_offenses: frozenset[Kind | None]
+
+
 class Facts:
-    """One count of one person, as the rules see it. Derived facts are computed once, when
-    a rule first asks for them."""
+    """One count of one person, as the rules see it. What every rule reads is worked out
+    once here; the priors (only the bars read them) when first asked for."""
+
+    __slots__ = ("count", "history", "as_of", "statute", "section", "first_subsection",
+                 "conduct_date", "age", "felony", "six_plants_or_fewer",
+                 "small_amount_transport", "subject_to_bars", "_priors", "_prior_kinds")
 
     def __init__(self, count: CountRecord, history: History, as_of: dt.date) -> None:
         self.count = count
         self.history = history
         self.as_of = as_of
-        self.statute: Statute | None = count.statute
         statute = count.statute
+        self.statute: Statute | None = statute
         self.section: str | None = (
             None if statute is None else prop64_section(statute) or statute.section)
-
-    @property
-    def first_subsection(self) -> str | None:
-        statute = self.statute
-        return statute.subsections[0] if statute is not None and statute.subsections else None
-
-    @cached_property
-    def conduct_date(self) -> dt.date | None:
-        return conduct_date_of(self.count)
-
-    @cached_property
-    def age(self) -> int | None:
-        """Age at the conduct date (None when the birth date or conduct date is unknown)."""
-        born = self.history.date_of_birth
-        conduct = self.conduct_date
-        if born is None or conduct is None:
-            return None
-        return age_on(born, conduct)
+        self.first_subsection: str | None = (
+            statute.subsections[0] if statute is not None and statute.subsections else None)
+        conduct = self.conduct_date = conduct_date_of(count)
+        born = history.date_of_birth
+        self.age: int | None = (None if born is None or conduct is None
+                                else age_on(born, conduct))
+        self.felony = count.level == "felony"
+        plants = count.plants
+        # HS 11358 with six plants or fewer: lawful for an adult (HS 11362.1(a)(3)).
+        self.six_plants_or_fewer = (self.section == "11358" and plants is not None
+                                    and plants <= MAX_PERSONAL_PLANTS)
+        # HS 11360(b) before the Act, or 11360 without a subsection below felony: giving
+        # away or transporting 28.5 grams or less.
+        self.small_amount_transport = (self.section == "11360"
+                                       and is_small_amount_11360(count))
+        # The HS 11358-11360 counts that rule 6 reads (the small amounts are decided first).
+        self.subject_to_bars = (self.section in BARRABLE_SECTIONS
+                                and not self.six_plants_or_fewer
+                                and not self.small_amount_transport)
+        self._priors: tuple[CountRecord, ...] | None = None
+        self._prior_kinds: PriorKinds | None = None
 
     @property
     def adult(self) -> bool:
@@ -81,30 +102,8 @@ class Facts:
         return self.age is not None and self.age < YOUNG_ADULT_AGE
 
     @property
-    def felony(self) -> bool:
-        return self.count.level == "felony"
-
-    # -- what the count is -------------------------------------------------------------
-    @property
-    def six_plants_or_fewer(self) -> bool:
-        """HS 11358 with six plants or fewer: lawful for an adult (HS 11362.1(a)(3))."""
-        plants = self.count.plants
-        return self.section == "11358" and plants is not None and plants <= MAX_PERSONAL_PLANTS
-
-    @property
-    def small_amount_transport(self) -> bool:
-        """HS 11360(b) before the Act, or 11360 without a subsection below felony: giving
-        away or transporting 28.5 grams or less."""
-        return self.section == "11360" and is_small_amount_11360(self.count)
-
-    @property
     def lawful_small_amount(self) -> bool:
         return self.six_plants_or_fewer or self.small_amount_transport
-
-    @property
-    def subject_to_bars(self) -> bool:
-        """HS 11358-11360 counts that rule 6 reads (the small amounts are decided first)."""
-        return self.section in BARRABLE_SECTIONS and not self.lawful_small_amount
 
     @property
     def concentrate_small(self) -> bool:
@@ -112,14 +111,28 @@ class Facts:
         return grams is not None and grams <= CONCENTRATE_GRAMS
 
     # -- the person's record before the count --------------------------------------------
-    @cached_property
+    @property
     def priors(self) -> tuple[CountRecord, ...]:
         """Convictions with a readable statute disposed of before this count."""
-        day = self.count.disposition_date
-        return tuple(c for c in self.history.counts
-                     if c.convicted and c.statute is not None and c.disposition_date < day)
+        if self._priors is None:
+            day = self.count.disposition_date
+            self._priors = tuple(c for c in self.history.counts
+                                 if c.convicted and c.statute is not None
+                                 and c.disposition_date < day)
+        return self._priors
 
-    @cached_property
+    @property
+    def prior_kinds(self) -> PriorKinds:
+        """What the priors are on the two offense lists (contract 4.1): the kinds found,
+        `definite` and `possible`, among super strikes and among PC 290 offenses."""
+        if self._prior_kinds is None:
+            priors = [(c.statute, c.level) for c in self.priors]
+            self._prior_kinds = PriorKinds(
+                frozenset(SUPER_STRIKES.kind(s, level) for s, level in priors if s),
+                frozenset(PC290_REGISTRABLE.kind(s, level) for s, level in priors if s))
+        return self._prior_kinds
+
+    @property
     def registered_before(self) -> bool:
         day = self.count.disposition_date
         return any(r.statute is not None and is_pc290(r.statute) and r.date < day

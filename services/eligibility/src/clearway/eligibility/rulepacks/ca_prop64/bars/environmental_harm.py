@@ -1,5 +1,5 @@
 """Rule 6: HS 11358 only: the cultivation violated environmental law."""
-from clearway.eligibility.rulepacks.ca_prop64.facts import Facts
+from clearway.eligibility.rulepacks.ca_prop64.facts import CULTIVATION, Facts
 from clearway.eligibility.rulepacks.model import Bar, Citation
 
 
@@ -15,5 +15,6 @@ BAR = Bar(
     text="The cultivation violated environmental laws (such as water or land-use rules), "
          "which bars relief.",
     citation=Citation("HS 11358(d)(3)"),
+    sections=CULTIVATION,
     when=_harm,
 )

@@ -1,5 +1,5 @@
 """Rule 6: HS 11360 only: importing or exporting more than 28.5 grams."""
-from clearway.eligibility.rulepacks.ca_prop64.facts import SMALL_AMOUNT_GRAMS, Facts
+from clearway.eligibility.rulepacks.ca_prop64.facts import SMALL_AMOUNT_GRAMS, TRANSPORT, Facts
 from clearway.eligibility.rulepacks.model import Bar, Citation
 
 
@@ -16,5 +16,6 @@ BAR = Bar(
     text="The offense involved bringing more than 28.5 grams of cannabis into or out of "
          "California, which bars relief.",
     citation=Citation("HS 11360(a)(3)(D)"),
+    sections=TRANSPORT,
     when=_imported,
 )

@@ -1,5 +1,5 @@
 """Rule 6: HS 11359 and 11360 only: the offense involved a minor."""
-from clearway.eligibility.rulepacks.ca_prop64.facts import Facts
+from clearway.eligibility.rulepacks.ca_prop64.facts import SALE_OR_TRANSPORT, Facts
 from clearway.eligibility.rulepacks.model import Bar, Citation
 
 
@@ -17,5 +17,6 @@ BAR = Bar(
         "11359": "HS 11359(c)(3), (d)",
         "11360": "HS 11360(a)(3)(C)",
     }),
+    sections=SALE_OR_TRANSPORT,
     when=_minor,
 )

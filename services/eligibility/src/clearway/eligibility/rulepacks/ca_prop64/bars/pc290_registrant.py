@@ -4,15 +4,14 @@ from clearway.eligibility.rulepacks.ca_prop64.bars.citations import (
     PRIOR_OFFENSE,
     own_section_first,
 )
-from clearway.eligibility.rulepacks.ca_prop64.facts import Facts
-from clearway.eligibility.rulepacks.ca_prop64.offenses import DEFINITE, PC290_REGISTRABLE
+from clearway.eligibility.rulepacks.ca_prop64.facts import BARRABLE_SECTIONS, Facts
+from clearway.eligibility.rulepacks.ca_prop64.offenses import DEFINITE
 from clearway.eligibility.rulepacks.model import Bar
 
 
 def _registrant(facts: Facts) -> bool:
-    return facts.subject_to_bars and (facts.registered_before or any(
-        PC290_REGISTRABLE.kind(c.statute, c.level) == DEFINITE
-        for c in facts.priors if c.statute is not None))
+    return facts.subject_to_bars and (
+        facts.registered_before or DEFINITE in facts.prior_kinds.pc290_offenses)
 
 
 BAR = Bar(
@@ -23,5 +22,6 @@ BAR = Bar(
     text="Before this conviction, the person was required to register as a sex offender "
          "under Penal Code 290, which bars relief.",
     citation=own_section_first(PRIOR_OFFENSE, "PC 290(c)"),
+    sections=BARRABLE_SECTIONS,
     when=_registrant,
 )

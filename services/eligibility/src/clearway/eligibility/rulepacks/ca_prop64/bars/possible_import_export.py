@@ -1,5 +1,5 @@
 """Rule 6: HS 11360 only: imported or exported, amount unknown."""
-from clearway.eligibility.rulepacks.ca_prop64.facts import Facts
+from clearway.eligibility.rulepacks.ca_prop64.facts import TRANSPORT, Facts
 from clearway.eligibility.rulepacks.model import Bar, Citation
 
 
@@ -16,5 +16,6 @@ BAR = Bar(
          "relief when it was more than 28.5 grams; the record does not show the amount, so "
          "a reviewer must check.",
     citation=Citation("HS 11360(a)(3)(D)"),
+    sections=TRANSPORT,
     when=_unknown_amount,
 )

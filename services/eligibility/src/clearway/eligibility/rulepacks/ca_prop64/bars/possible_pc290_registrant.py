@@ -4,15 +4,13 @@ from clearway.eligibility.rulepacks.ca_prop64.bars.citations import (
     PRIOR_OFFENSE,
     own_section_first,
 )
-from clearway.eligibility.rulepacks.ca_prop64.facts import Facts
-from clearway.eligibility.rulepacks.ca_prop64.offenses import PC290_REGISTRABLE, POSSIBLE
+from clearway.eligibility.rulepacks.ca_prop64.facts import BARRABLE_SECTIONS, Facts
+from clearway.eligibility.rulepacks.ca_prop64.offenses import POSSIBLE
 from clearway.eligibility.rulepacks.model import Bar
 
 
 def _possible(facts: Facts) -> bool:
-    return facts.subject_to_bars and any(
-        PC290_REGISTRABLE.kind(c.statute, c.level) == POSSIBLE
-        for c in facts.priors if c.statute is not None)
+    return facts.subject_to_bars and POSSIBLE in facts.prior_kinds.pc290_offenses
 
 
 BAR = Bar(
@@ -24,5 +22,6 @@ BAR = Bar(
          "offender registration under Penal Code 290 (which bars relief) only in some "
          "cases; the record does not show which, so a reviewer must check.",
     citation=own_section_first(PRIOR_OFFENSE, "PC 290(c)"),
+    sections=BARRABLE_SECTIONS,
     when=_possible,
 )

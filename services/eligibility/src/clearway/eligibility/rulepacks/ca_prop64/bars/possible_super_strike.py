@@ -4,15 +4,13 @@ from clearway.eligibility.rulepacks.ca_prop64.bars.citations import (
     PRIOR_OFFENSE,
     own_section_first,
 )
-from clearway.eligibility.rulepacks.ca_prop64.facts import Facts
-from clearway.eligibility.rulepacks.ca_prop64.offenses import POSSIBLE, SUPER_STRIKES
+from clearway.eligibility.rulepacks.ca_prop64.facts import BARRABLE_SECTIONS, Facts
+from clearway.eligibility.rulepacks.ca_prop64.offenses import POSSIBLE
 from clearway.eligibility.rulepacks.model import Bar
 
 
 def _possible(facts: Facts) -> bool:
-    return facts.subject_to_bars and any(
-        SUPER_STRIKES.kind(c.statute, c.level) == POSSIBLE
-        for c in facts.priors if c.statute is not None)
+    return facts.subject_to_bars and POSSIBLE in facts.prior_kinds.super_strikes
 
 
 BAR = Bar(
@@ -24,5 +22,6 @@ BAR = Bar(
          "'super strike' (which bars relief) only in some forms; the record does not show "
          "which, so a reviewer must check.",
     citation=own_section_first(PRIOR_OFFENSE, "PC 667(e)(2)(C)(iv)"),
+    sections=BARRABLE_SECTIONS,
     when=_possible,
 )

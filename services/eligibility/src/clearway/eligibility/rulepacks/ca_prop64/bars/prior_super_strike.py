@@ -3,15 +3,13 @@ from clearway.eligibility.rulepacks.ca_prop64.bars.citations import (
     PRIOR_OFFENSE,
     own_section_first,
 )
-from clearway.eligibility.rulepacks.ca_prop64.facts import Facts
-from clearway.eligibility.rulepacks.ca_prop64.offenses import DEFINITE, SUPER_STRIKES
+from clearway.eligibility.rulepacks.ca_prop64.facts import BARRABLE_SECTIONS, Facts
+from clearway.eligibility.rulepacks.ca_prop64.offenses import DEFINITE
 from clearway.eligibility.rulepacks.model import Bar
 
 
 def _prior(facts: Facts) -> bool:
-    return facts.subject_to_bars and any(
-        SUPER_STRIKES.kind(c.statute, c.level) == DEFINITE
-        for c in facts.priors if c.statute is not None)
+    return facts.subject_to_bars and DEFINITE in facts.prior_kinds.super_strikes
 
 
 BAR = Bar(
@@ -22,5 +20,6 @@ BAR = Bar(
     text="Before this conviction, the person was convicted of a violent or serious "
          "'super strike' offense, which bars relief.",
     citation=own_section_first(PRIOR_OFFENSE, "PC 667(e)(2)(C)(iv)"),
+    sections=BARRABLE_SECTIONS,
     when=_prior,
 )

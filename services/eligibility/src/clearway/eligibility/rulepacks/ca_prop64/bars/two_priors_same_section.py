@@ -4,6 +4,7 @@ section, at 18 or over; for 11358 only more than six plants (or an unknown numbe
 from clearway.eligibility.domain.history import CountRecord
 from clearway.eligibility.rulepacks.ca_prop64.bars.citations import TWO_PRIORS, own_section_first
 from clearway.eligibility.rulepacks.ca_prop64.facts import (
+    BARRABLE_SECTIONS,
     MAX_PERSONAL_PLANTS,
     YOUNG_ADULT_AGE,
     Facts,
@@ -39,5 +40,6 @@ BAR = Bar(
     text="Before this conviction, the person had two or more convictions as an adult under "
          "the same section, which bars relief.",
     citation=own_section_first(TWO_PRIORS),
+    sections=BARRABLE_SECTIONS,
     when=_two,
 )

@@ -1,6 +1,6 @@
 """Rule 4: a felony for more than 8 grams of concentrated cannabis (or an unknown amount):
 still a misdemeanor under the Act, so the felony is reduced."""
-from clearway.eligibility.rulepacks.ca_prop64.facts import Facts
+from clearway.eligibility.rulepacks.ca_prop64.facts import POSSESSION, Facts
 from clearway.eligibility.rulepacks.model import Citation, Rule
 
 
@@ -22,5 +22,6 @@ RULE = Rule(
          "concentrated cannabis. More than 8 grams of it is a misdemeanor under the Act, "
          "so this felony is reduced to a misdemeanor.",
     citation=Citation("HS 11357(b)(2); HS 11361.8(a), (e)"),
+    sections=POSSESSION,
     when=_felony,
 )

@@ -1,5 +1,5 @@
 """Rule 4: the same concentrated cannabis below felony: no lesser offense to give."""
-from clearway.eligibility.rulepacks.ca_prop64.facts import Facts
+from clearway.eligibility.rulepacks.ca_prop64.facts import POSSESSION, Facts
 from clearway.eligibility.rulepacks.ca_prop64.rules.concentrated_cannabis_reduction import (
     large_concentrate,
 )
@@ -19,5 +19,6 @@ RULE = Rule(
          "show, it is still a misdemeanor under the Act, so there is no lesser offense to "
          "redesignate; a reviewer decides.",
     citation=Citation("HS 11357(b)(2); HS 11361.8(a), (e)"),
+    sections=POSSESSION,
     when=_below_felony,
 )

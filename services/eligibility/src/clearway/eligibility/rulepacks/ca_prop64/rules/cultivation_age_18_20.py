@@ -1,5 +1,5 @@
 """Rule 5: six plants or fewer at 18, 19 or 20 is an infraction now."""
-from clearway.eligibility.rulepacks.ca_prop64.facts import Facts
+from clearway.eligibility.rulepacks.ca_prop64.facts import CULTIVATION, Facts
 from clearway.eligibility.rulepacks.model import Citation, Rule
 
 
@@ -14,5 +14,6 @@ RULE = Rule(
     text="The person was 18, 19 or 20 at the time. Growing six or fewer plants at that age "
          "is now an infraction, so the conviction is redesignated as an infraction.",
     citation=Citation("HS 11358(b); HS 11361.8(a), (e)"),
+    sections=CULTIVATION,
     when=_young,
 )

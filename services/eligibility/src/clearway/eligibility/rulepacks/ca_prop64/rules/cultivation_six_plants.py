@@ -1,5 +1,5 @@
 """Rule 5: growing six plants or fewer is lawful for an adult, whatever the priors."""
-from clearway.eligibility.rulepacks.ca_prop64.facts import Facts
+from clearway.eligibility.rulepacks.ca_prop64.facts import CULTIVATION, Facts
 from clearway.eligibility.rulepacks.model import Citation, Rule
 
 
@@ -15,5 +15,6 @@ RULE = Rule(
     text="Growing six or fewer plants by a person 21 or older is now legal, whatever the "
          "person's earlier convictions, so the conviction is dismissed and sealed.",
     citation=Citation("HS 11362.1(a)(3); HS 11361.8(a), (e)"),
+    sections=CULTIVATION,
     when=_lawful,
 )

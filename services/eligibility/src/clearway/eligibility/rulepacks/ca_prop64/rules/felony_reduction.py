@@ -1,6 +1,6 @@
 """Rule 7: an HS 11358, 11359 or 11360 felony without a bar is a misdemeanor under the
 Act, so it is reduced."""
-from clearway.eligibility.rulepacks.ca_prop64.facts import Facts
+from clearway.eligibility.rulepacks.ca_prop64.facts import BARRABLE_SECTIONS, Facts
 from clearway.eligibility.rulepacks.model import Citation, Rule
 
 
@@ -19,5 +19,6 @@ RULE = Rule(
         "11359": "HS 11359(b); HS 11361.8(a), (e)",
         "11360": "HS 11360(a)(2); HS 11361.8(a), (e)",
     }),
+    sections=BARRABLE_SECTIONS,
     when=_felony,
 )

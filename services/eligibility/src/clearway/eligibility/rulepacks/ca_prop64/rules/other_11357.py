@@ -1,5 +1,5 @@
 """Rule 4: the other parts of HS 11357 as they were numbered before the Act."""
-from clearway.eligibility.rulepacks.ca_prop64.facts import Facts
+from clearway.eligibility.rulepacks.ca_prop64.facts import POSSESSION, Facts
 from clearway.eligibility.rulepacks.model import Citation, Rule
 
 
@@ -17,5 +17,6 @@ RULE = Rule(
          "school grounds. These are not covered by an automatic rule; a reviewer must "
          "decide.",
     citation=Citation("HS 11357(c), (d), (e) (before Prop. 64); HS 11361.8"),
+    sections=POSSESSION,
     when=_other,
 )

@@ -1,5 +1,5 @@
 """Rule 4: possession of a personal amount by a person 21 or older is lawful now."""
-from clearway.eligibility.rulepacks.ca_prop64.facts import Facts
+from clearway.eligibility.rulepacks.ca_prop64.facts import POSSESSION, Facts
 from clearway.eligibility.rulepacks.ca_prop64.rules.possession_age_18_20 import personal_amount
 from clearway.eligibility.rulepacks.model import Citation, Rule
 
@@ -18,5 +18,6 @@ RULE = Rule(
          "or less of concentrated cannabis) is no longer a crime, so the conviction is "
          "dismissed and sealed.",
     citation=Citation("HS 11362.1(a)(1), (2); HS 11361.8(a), (e)"),
+    sections=POSSESSION,
     when=_adult_possession,
 )

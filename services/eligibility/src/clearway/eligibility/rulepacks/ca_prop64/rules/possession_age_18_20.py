@@ -1,5 +1,5 @@
 """Rule 4: possession of a personal amount at 18, 19 or 20 is an infraction now."""
-from clearway.eligibility.rulepacks.ca_prop64.facts import Facts
+from clearway.eligibility.rulepacks.ca_prop64.facts import POSSESSION, Facts
 from clearway.eligibility.rulepacks.model import Citation, Rule
 
 
@@ -23,5 +23,6 @@ RULE = Rule(
     text="The person was 18, 19 or 20 at the time. Possession at that age is now an "
          "infraction, so the conviction is redesignated as an infraction.",
     citation=Citation("HS 11357(a)(2); HS 11361.8(a), (e)"),
+    sections=POSSESSION,
     when=_young_adult_possession,
 )

@@ -1,7 +1,7 @@
 """Rule 7: an adult's misdemeanor HS 11358, 11359 or 11360(a) is still a misdemeanor
 under the Act: HS 11361.8 gives no lesser offense, so a reviewer (or a county policy)
 decides."""
-from clearway.eligibility.rulepacks.ca_prop64.facts import Facts
+from clearway.eligibility.rulepacks.ca_prop64.facts import BARRABLE_SECTIONS, Facts
 from clearway.eligibility.rulepacks.model import Citation, Rule
 
 
@@ -20,5 +20,6 @@ RULE = Rule(
         "11359": "HS 11359(b); HS 11361.8(a), (e)",
         "11360": "HS 11360(a)(2); HS 11361.8(a), (e)",
     }),
+    sections=BARRABLE_SECTIONS,
     when=_below_felony,
 )

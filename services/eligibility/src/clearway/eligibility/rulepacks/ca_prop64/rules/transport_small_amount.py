@@ -1,5 +1,5 @@
 """Rule 5: giving away or transporting 28.5 grams or less is lawful for an adult."""
-from clearway.eligibility.rulepacks.ca_prop64.facts import Facts
+from clearway.eligibility.rulepacks.ca_prop64.facts import TRANSPORT, Facts
 from clearway.eligibility.rulepacks.model import Citation, Rule
 
 
@@ -18,5 +18,6 @@ RULE = Rule(
          "now legal, whatever the person's earlier convictions, so the conviction is "
          "dismissed and sealed.",
     citation=Citation("HS 11362.1(a)(1); HS 11361.8(a), (e)"),
+    sections=TRANSPORT,
     when=_lawful,
 )

@@ -1,5 +1,5 @@
 """Rule 5: giving away or transporting 28.5 grams or less at 18 to 20 is an infraction."""
-from clearway.eligibility.rulepacks.ca_prop64.facts import Facts
+from clearway.eligibility.rulepacks.ca_prop64.facts import TRANSPORT, Facts
 from clearway.eligibility.rulepacks.model import Citation, Rule
 
 
@@ -15,5 +15,6 @@ RULE = Rule(
          "or less of cannabis is now an infraction, so the conviction is redesignated as an "
          "infraction.",
     citation=Citation("HS 11360(b); HS 11361.8(a), (e)"),
+    sections=TRANSPORT,
     when=_young,
 )
