@@ -16,6 +16,8 @@ SERVICES = sorted(
 )
 PORTS = {"ingest": 8001, "eligibility": 8002, "filing": 8003, "notify": 8004}
 SCALED = {"eligibility"}
+KEY_FILE = "/run/clearway/bootstrap-api-key"
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +46,27 @@ def environment(service: dict) -> dict[str, str]:
     if isinstance(env, list):
         env = dict(item.split("=", 1) for item in env)
     return {key: str(value) for key, value in env.items()}
+
+
+def interpolated(text: str) -> str:
+    """`text` as compose reads it with no variable set: `${VAR:-default}` and
+    `${VAR-default}` give their default, `${VAR}` and `$VAR` nothing."""
+    text = re.sub(r"\$\{\w+:?-([^}]*)\}", r"\1", text)
+    return re.sub(r"\$\{\w+\}|\$\w+", "", text)
+
+
+def published(port: object) -> tuple[str | None, str | None, str]:
+    """(host address, host port, container port) of a published port, short syntax
+    (`[address:][host port:]container port`) or long; None where it is left out."""
+    if isinstance(port, dict):
+        host = port.get("published")
+        return port.get("host_ip"), str(host) if host else None, str(port["target"])
+    parts = interpolated(str(port)).split(":")
+    if len(parts) == 1:
+        return None, None, parts[0]
+    if len(parts) == 2:
+        return None, parts[0] or None, parts[1]
+    return ":".join(parts[:-2]) or None, parts[-2] or None, parts[-1]
 
 
 def test_the_four_services_are_the_ones_in_services() -> None:
@@ -137,7 +160,8 @@ def test_each_service_is_configured_by_the_documented_environment(
     )
     assert env[f"CLEARWAY_{upper}_HTTP_PORT"] == str(PORTS[name])
     assert env[f"CLEARWAY_{upper}_HTTP_HOST"] == "0.0.0.0"
-    assert "CLEARWAY_BOOTSTRAP_API_KEY" in env
+    assert env["CLEARWAY_BOOTSTRAP_API_KEY_FILE"] == KEY_FILE
+    assert "CLEARWAY_BOOTSTRAP_API_KEY" not in env  # the key is in the file, never here
 
 
 @pytest.mark.parametrize("name", SERVICES)
@@ -150,7 +174,8 @@ def test_each_service_keeps_its_data_dir_in_a_named_volume(compose: dict, name: 
 
 @pytest.mark.parametrize("name", sorted(set(PORTS) - SCALED))
 def test_each_unscaled_service_publishes_its_http_port(compose: dict, name: str) -> None:
-    assert f"{PORTS[name]}:{PORTS[name]}" in compose["services"][name]["ports"]
+    ports = [published(p)[1:] for p in compose["services"][name]["ports"]]
+    assert (str(PORTS[name]), str(PORTS[name])) in ports
 
 
 def test_eligibility_can_be_scaled_so_it_has_no_container_name_and_no_fixed_host_port(
@@ -159,18 +184,65 @@ def test_eligibility_can_be_scaled_so_it_has_no_container_name_and_no_fixed_host
     service = compose["services"]["eligibility"]
     assert "container_name" not in service
     for port in service.get("ports", []):
-        assert ":" not in str(port), f"fixed host port {port} breaks --scale"
+        _, host_port, container_port = published(port)
+        assert host_port is None, f"fixed host port {port} breaks --scale"
+        assert container_port == str(PORTS["eligibility"])
     assert str(PORTS["eligibility"]) in [str(p) for p in service.get("expose", [])]
 
 
 def test_no_two_services_publish_the_same_host_port(compose: dict) -> None:
-    published = [
-        str(port).rsplit(":", 1)[0]
+    fixed = [
+        host_port
         for service in compose["services"].values()
         for port in service.get("ports", [])
-        if ":" in str(port)
+        if (host_port := published(port)[1]) is not None
     ]
-    assert len(published) == len(set(published))
+    assert len(fixed) == len(set(fixed))
+
+
+def test_no_port_is_published_on_every_interface_unless_the_operator_says_so(
+    compose: dict,
+) -> None:
+    """Issue #19: with no variable set, every published port is on the loopback address
+    (a port without an address, or on 0.0.0.0, is open on every interface)."""
+    for name, service in compose["services"].items():
+        for port in service.get("ports", []):
+            address = published(port)[0]
+            assert address in LOOPBACK, f"{name} publishes {port} on {address or 'every'} interface"
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_each_api_is_published_on_the_address_clearway_bind_names(compose: dict, name: str) -> None:
+    for port in compose["services"][name]["ports"]:
+        assert str(port).startswith("${CLEARWAY_BIND:-127.0.0.1}:"), port
+
+
+def test_no_admin_api_key_is_written_in_the_compose_file() -> None:
+    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    assert not re.search(r"cw_[A-Za-z0-9]+_[A-Za-z0-9_-]{4,}", text), "a literal API key"
+    defaults = re.findall(r"\$\{(\w*KEY\w*):?-([^}]*)\}", text)
+    assert all(default == "" for _, default in defaults), defaults
+
+
+def test_the_admin_key_is_made_once_before_the_services_start_and_read_from_a_file(
+    compose: dict,
+) -> None:
+    init = compose["services"]["bootstrap-key"]
+    assert init["image"] == compose["services"]["ingest"]["image"]
+    assert init.get("restart", "no") == "no"
+    command = init["command"]
+    assert command[:4] == ["python", "-m", "clearway.common.bootstrap_key", "init"]
+    assert command[4] == KEY_FILE
+    assert command[command.index("--owner") + 1] == "10001:10001"  # the images' user
+    assert environment(init)["CLEARWAY_BOOTSTRAP_API_KEY"] == "${CLEARWAY_BOOTSTRAP_API_KEY:-}"
+    (volume, target) = init["volumes"][0].split(":")
+    assert volume in compose["volumes"] and target == KEY_FILE.rsplit("/", 1)[0]
+    for name in SERVICES:
+        service = compose["services"][name]
+        assert service["depends_on"]["bootstrap-key"]["condition"] == (
+            "service_completed_successfully")
+        assert f"{volume}:{target}:ro" in service["volumes"]
+        assert environment(service)["CLEARWAY_BOOTSTRAP_API_KEY_FILE"] == KEY_FILE
 
 
 def test_kafka_runs_in_kraft_mode_as_a_single_broker_and_controller(compose: dict) -> None:

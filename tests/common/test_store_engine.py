@@ -223,3 +223,60 @@ def test_a_watched_database_is_checkpointed_in_the_background(tmp_path: Path) ->
     assert os.path.getsize(path) > before + 1_000_000  # the rows reached the database file
     assert checkpointer.checkpointed_pages > 0
     engine.dispose()
+
+
+# --- file modes (issue #19) ----------------------------------------------------------------
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_a_fresh_sqlite_store_and_its_wal_shm_and_writer_lock_are_the_owners_only(
+    tmp_path: Path,
+) -> None:
+    old_umask = os.umask(0o022)  # the usual umask, which gave 0644 before
+    try:
+        database = tmp_path / "store.db"
+        engine = _engine(f"sqlite:///{database}")
+        with engine.begin() as conn:
+            insert_rows(conn, things, ("id", "count", "offset", "payload", "note"),
+                        [(1, 1, None, b"x", None)])
+        with reading(engine) as conn:  # a reader beside the open writer's log
+            assert conn.execute(select(things.c.id)).all() == [(1,)]
+            files = [database, Path(f"{database}-wal"), Path(f"{database}-shm"),
+                     Path(sqlite.writer_lock(str(database)))]
+            assert all(f.exists() for f in files), [f.name for f in files if not f.exists()]
+            assert {f.name: _mode(f) for f in files} == {f.name: 0o600 for f in files}
+        engine.dispose()
+    finally:
+        os.umask(old_umask)
+
+
+def test_an_existing_sqlite_store_open_to_others_is_made_owner_only_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    database = tmp_path / "store.db"
+    with sqlite3_driver.connect(database) as conn:  # as stores were made before: 0644
+        conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    lock = Path(sqlite.writer_lock(str(database)))
+    lock.touch()
+    for f in (database, lock):
+        f.chmod(0o644)
+    caplog.set_level("WARNING", logger=sqlite.__name__)
+    engine = _engine(f"sqlite:///{database}")
+    assert _mode(database) == _mode(lock) == 0o600
+    warned = [r for r in caplog.records if "owner-only" in r.getMessage()]
+    assert {getattr(r, "file", None) for r in warned} == {str(database), str(lock)}
+    assert {getattr(r, "old_mode", None) for r in warned} == {"0o644"}
+    engine.dispose()
+
+
+def test_an_owner_only_store_is_opened_without_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("WARNING", logger=sqlite.__name__)
+    database = tmp_path / "store.db"
+    _engine(f"sqlite:///{database}").dispose()
+    _engine(f"sqlite:///{database}").dispose()
+    assert not [r for r in caplog.records if r.name == sqlite.__name__]

@@ -243,3 +243,25 @@ def test_a_read_shows_a_sealed_case_only_to_a_key_with_sealed_read(name: str, pa
     hidden = svc.client.get(url, headers=bearer(svc.keys["no sealed"]))
     assert hidden.status_code in (403, 404) or not _sealed_in(hidden.text), hidden.text[:300]
     assert hidden.status_code != 200 or hidden.headers.get("content-type") != "application/pdf"
+
+
+NOTIFY_SEALED_ITEMS = [
+    pytest.param("POST", "/v1/deliveries/{delivery_id}/resend", id="resend"),
+    pytest.param("POST", "/v1/deliveries/{delivery_id}/mark-sent", id="mark-sent"),
+    pytest.param("POST", "/v1/notices/{notice_id}/replan", id="replan"),
+    pytest.param("GET", "/v1/subjects/{subject_id}/opt-outs", id="read opt-outs"),
+    pytest.param("PUT", "/v1/subjects/{subject_id}/opt-outs", id="record an opt-out"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), NOTIFY_SEALED_ITEMS)
+def test_notify_answers_for_a_sealed_case_or_person_as_for_an_unknown_id_without_sealed_read(
+        method: str, path: str) -> None:
+    """Issue #19: person A is known to notify only through sealed cases, so every delivery
+    and notice of theirs, and the person, are hidden from a key without `sealed:read`."""
+    svc = services()["notify"]
+    key = svc.keys["no sealed"]
+    hidden = call(svc, method, path, key)
+    unknown = call(svc, method, path, key, ids={**svc.ids, **UNKNOWN})
+    assert hidden.status_code == unknown.status_code == 404, hidden.text[:300]
+    assert hidden.json() == unknown.json()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from clearway.common.bootstrap_key import read_key
 
 
 class ServiceSettings(BaseSettings):
@@ -32,6 +34,13 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("CLEARWAY_BOOTSTRAP_API_KEY", "bootstrap_api_key"),
         description="a key with every scope for every court, created at start (dev and demo)",
     )
+    bootstrap_api_key_file: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CLEARWAY_BOOTSTRAP_API_KEY_FILE",
+                                      "bootstrap_api_key_file"),
+        description="a file holding that key (docker compose writes one on first start: "
+        "clearway.common.bootstrap_key); used when CLEARWAY_BOOTSTRAP_API_KEY is not set",
+    )
     consumer_group: str | None = None
     session_timeout_ms: int = 6000
     batch_max_records: int = 2000
@@ -40,6 +49,12 @@ class ServiceSettings(BaseSettings):
         description="how long a relay holds the outbox rows it claimed; rows a killed "
         "process held are published by another (or the restarted) one after this")
     log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _key_from_file(self) -> ServiceSettings:
+        if not self.bootstrap_api_key and self.bootstrap_api_key_file is not None:
+            self.bootstrap_api_key = read_key(self.bootstrap_api_key_file)
+        return self
 
     def sqlalchemy_url(self) -> str:
         if self.database_url:

@@ -5,6 +5,9 @@ Every connection runs in WAL mode with synchronous=NORMAL (a commit survives a c
 the process; the last ones may be lost with the machine's power). Transactions begin
 IMMEDIATE (the write lock up front, so a writer waits rather than failing on a read-to-write
 upgrade), except those marked read-only, which take a plain snapshot.
+
+The store's files hold personal data and are the owner's only (mode 0600): the database
+file, its `-wal` and `-shm`, and the writers' `.writer-lock` (`private_files`).
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import fcntl
 import logging
 import os
 import sqlite3
+import stat
 import threading
 import time
 import weakref
@@ -35,11 +39,14 @@ CACHE_KIB = 16 * 1024  # per connection; SQLite's default is 2 MiB
 # outbox messages), so a 4 KiB page held a handful and every batch split and logged many;
 # eligibility's writes took a fifth less CPU (bench/README.md).
 PAGE_SIZE = 16 * 1024
+PRIVATE_MODE = 0o600
 
 
 def configure(engine: Engine, read_only_option: str) -> None:
     database = engine.url.database
     on_disk = database not in (None, "", ":memory:")
+    if database and on_disk and not database.startswith("file:"):
+        private_files(database)
     turns = _WriterTurns(writer_lock(database) if database and on_disk else None,
                          BUSY_TIMEOUT_S)
     if database and on_disk:
@@ -143,6 +150,51 @@ class _WriterTurns:
 def _raw(dbapi_conn: Any) -> Any:
     """The driver's connection, whether given it or the pool's proxy of it."""
     return getattr(dbapi_conn, "dbapi_connection", dbapi_conn)
+
+
+def private_files(database: str) -> None:
+    """Make the store's files the owner's only, before SQLite opens the database.
+
+    A new database file is created here, empty (SQLite takes an empty file for a new
+    database), with mode 0600, so it never exists with wider permissions; SQLite gives the
+    `-wal` and `-shm` files it creates later the database file's mode. The writer lock is
+    created 0600 as well. A file that already exists with any permission for group or
+    others (a store created 0644 before this check, or copied in) is tightened to the
+    owner's bits, with a warning naming the file and both modes (never its contents); one
+    that cannot be changed (another owner) gets a warning and is left as it is."""
+    path = os.path.abspath(database)
+    for name in (path, writer_lock(path)):
+        try:
+            fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PRIVATE_MODE)
+        except FileExistsError:
+            continue
+        except OSError:  # no such folder, or not ours to write: SQLite will say so
+            return
+        try:
+            os.fchmod(fd, PRIVATE_MODE)  # exactly 0600, whatever the umask
+        finally:
+            os.close(fd)
+    for name in (path, f"{path}-wal", f"{path}-shm", writer_lock(path)):
+        _owner_only(name)
+
+
+def _owner_only(name: str) -> None:
+    try:
+        mode = stat.S_IMODE(os.stat(name).st_mode)
+    except FileNotFoundError:
+        return
+    if not mode & 0o077:
+        return
+    tightened = mode & 0o700
+    try:
+        os.chmod(name, tightened)
+    except OSError as exc:
+        log.warning("store file is open to group or others and could not be made "
+                    "owner-only; fix its mode (chmod 600)",
+                    extra={"file": name, "mode": oct(mode), "error": type(exc).__name__})
+        return
+    log.warning("store file was open to group or others; made owner-only",
+                extra={"file": name, "old_mode": oct(mode), "mode": oct(tightened)})
 
 
 def writer_lock(database: str) -> str:

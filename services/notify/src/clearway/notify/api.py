@@ -1,7 +1,9 @@
 """Notify's HTTP API: a person's notices and deliveries, failed and unreachable lists,
 resend and replan for operators, opt-outs. Nothing here returns contact details or
 message text. Notices and deliveries of a case a court ordered dismissed and sealed are
-listed only to keys with `sealed:read`."""
+listed only to keys with `sealed:read`; to any other key, every route (reads and writes
+alike) answers for them, and for a person known only through sealed cases, exactly as for
+an id nobody has: 404 with the same body, and nothing done."""
 from __future__ import annotations
 
 import asyncio
@@ -37,6 +39,14 @@ After = Annotated[str | None, Query(
     description="`next_after` of the previous page; the last page answers null",
     pattern=CURSOR_PATTERN, max_length=80)]
 
+HIDDEN = ("; also, to a key without `sealed:read`, one of a case a court ordered "
+          "dismissed and sealed (the same answer, and nothing is done)")
+NO_DELIVERY = "`not_found`: no such delivery for the key's courts" + HIDDEN
+NO_NOTICE = "`not_found`: no such notice for the key's courts" + HIDDEN
+NO_PERSON = ("`not_found`: no such person in the key's courts; also, to a key without "
+             "`sealed:read`, a person known there only through cases a court ordered "
+             "dismissed and sealed")
+
 RESEND_REFUSALS = {
     "deceased": "the person has died; nothing is sent to them",
     "opted_out": "the person opted out of this channel",
@@ -48,6 +58,16 @@ class OptOut(BaseModel):
     model_config = ConfigDict(extra="forbid")
     channel: ChannelName
     opted_out: bool = True
+
+
+def hides_sealed(principal: Principal) -> bool:
+    """Whether the store must leave out the cases a court ordered dismissed and sealed."""
+    return not principal.has("sealed:read")
+
+
+def not_found(message: str) -> HTTPException:
+    """The one answer for what does not exist, is another court's, or is sealed."""
+    return HTTPException(404, detail={"error": "not_found", "message": message})
 
 
 def channels_from(settings: NotifySettings) -> dict[str, Channel]:
@@ -104,20 +124,38 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
             return frozenset({court})
         return None if "*" in principal.courts else principal.courts
 
+    # Every route, read or write, checks court and sealing through these, before it acts:
+    # the store leaves out what `hides_sealed` hides (its one test of a sealed case), the
+    # key's courts do the rest, and what is hidden answers like what does not exist.
+    async def delivery_for(principal: Principal, delivery_id: str) -> dict[str, object]:
+        found = await asyncio.to_thread(store.delivery, delivery_id, hides_sealed(principal))
+        if found is None or not principal.may_act_for(str(found["court"])):
+            raise not_found("no such delivery")
+        return found
+
+    async def notice_for(principal: Principal, notice_id: str) -> dict[str, object]:
+        found = await asyncio.to_thread(store.notice, notice_id, hides_sealed(principal))
+        if found is None or not principal.may_act_for(str(found["court"])):
+            raise not_found("no such notice")
+        return found
+
     async def check_person(principal: Principal, subject_id: str) -> None:
-        """The key must act for a court the person has a record in (any key with `*`)."""
-        if "*" in principal.courts:
+        """The key must act for a court the person has a record in, and (without
+        `sealed:read`) one where the person is not known only through sealed cases. A key
+        that sees everything (every court and `sealed:read`) may also act for a person
+        with no record yet (an opt-out recorded before their first court record)."""
+        hide = hides_sealed(principal)
+        if "*" in principal.courts and not hide:
             return
-        courts = await asyncio.to_thread(store.courts_of, subject_id)
+        courts = await asyncio.to_thread(store.courts_of, subject_id, hide)
         if not any(principal.may_act_for(c) for c in courts):
-            raise HTTPException(404, detail={"error": "not_found",
-                                             "message": "no such person in your courts"})
+            raise not_found("no such person in your courts")
 
     @app.get("/v1/subjects/{subject_id}/deliveries", tags=["deliveries"],
              summary="A person's notices and every delivery of them (no contact details, "
              "no text)")
     async def subject_deliveries(subject_id: str, principal: Reader) -> dict[str, object]:
-        hide = not principal.has("sealed:read")
+        hide = hides_sealed(principal)
         found, rows = await asyncio.gather(
             asyncio.to_thread(store.notices_of, subject_id, hide),
             asyncio.to_thread(store.deliveries_of, subject_id, hide))
@@ -132,7 +170,7 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
                         after: After = None) -> dict[str, object]:
         rows, next_after = await asyncio.to_thread(
             store.deliveries_with, status, visible(principal, court), limit, after,
-            not principal.has("sealed:read"))
+            hides_sealed(principal))
         return {"status": status, "deliveries": rows, "next_after": next_after}
 
     @app.get("/v1/notices", tags=["deliveries"],
@@ -142,19 +180,20 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
                        after: After = None) -> dict[str, object]:
         rows, next_after = await asyncio.to_thread(
             store.notices_with, state, visible(principal, court), limit, after,
-            not principal.has("sealed:read"))
+            hides_sealed(principal))
         return {"state": state, "notices": rows, "next_after": next_after}
 
     @app.post("/v1/deliveries/{delivery_id}/resend", tags=["deliveries"],
               summary="Send a failed (or sent) delivery again, as a new round of attempts",
-              responses=error_responses(409, described={
+              responses=error_responses(404, 409, described={
+                  404: NO_DELIVERY,
                   409: "`not_resendable`: `reason` says why (deceased, opted_out, "
                   "letter_already_queued, status:<status>)"}))
     async def resend(delivery_id: str, principal: Writer) -> dict[str, object]:
-        found = await asyncio.to_thread(store.delivery, delivery_id)
-        if found is None or not principal.may_act_for(str(found["court"])):
-            raise HTTPException(404, detail={"error": "not_found", "message": "no such delivery"})
+        await delivery_for(principal, delivery_id)
         outcome = await asyncio.to_thread(store.resend, delivery_id)
+        if outcome == "not_found":
+            raise not_found("no such delivery")
         if outcome != "ok":
             message = RESEND_REFUSALS.get(outcome, f"delivery is {outcome.partition(':')[2]}")
             raise HTTPException(409, detail={"error": "not_resendable", "reason": outcome,
@@ -165,12 +204,11 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
     @app.post("/v1/deliveries/{delivery_id}/mark-sent", tags=["deliveries"],
               summary="Record a failed delivery as sent after checking it arrived (for "
               "example an e-mail whose outcome was unknown)",
-              responses=error_responses(409, described={
+              responses=error_responses(404, 409, described={
+                  404: NO_DELIVERY,
                   409: "`not_failed`: only a failed delivery can be marked sent"}))
     async def mark_sent(delivery_id: str, principal: Writer) -> dict[str, object]:
-        found = await asyncio.to_thread(store.delivery, delivery_id)
-        if found is None or not principal.may_act_for(str(found["court"])):
-            raise HTTPException(404, detail={"error": "not_found", "message": "no such delivery"})
+        found = await delivery_for(principal, delivery_id)
         if not await asyncio.to_thread(store.mark_sent, delivery_id):
             raise HTTPException(409, detail={"error": "not_failed",
                                              "message": f"delivery is {found['status']}"})
@@ -179,12 +217,11 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
 
     @app.post("/v1/notices/{notice_id}/replan", tags=["deliveries"],
               summary="Plan an unreachable notice again (after new contact data arrived)",
-              responses=error_responses(409, described={
+              responses=error_responses(404, 409, described={
+                  404: NO_NOTICE,
                   409: "`not_unreachable`: only an unreachable notice can be planned again"}))
     async def replan(notice_id: str, principal: Writer) -> dict[str, object]:
-        found = await asyncio.to_thread(store.notice, notice_id)
-        if found is None or not principal.may_act_for(str(found["court"])):
-            raise HTTPException(404, detail={"error": "not_found", "message": "no such notice"})
+        found = await notice_for(principal, notice_id)
         if not await asyncio.to_thread(store.replan, notice_id):
             raise HTTPException(409, detail={"error": "not_unreachable",
                                              "message": f"notice is {found['state']}"})
@@ -192,7 +229,8 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
         return {"notice_id": notice_id, "state": "pending"}
 
     @app.get("/v1/subjects/{subject_id}/opt-outs", tags=["opt-outs"],
-             summary="The channels a person opted out of")
+             summary="The channels a person opted out of",
+             responses=error_responses(404, described={404: NO_PERSON}))
     async def get_opt_outs(subject_id: str, principal: Reader) -> dict[str, object]:
         await check_person(principal, subject_id)
         channels = await asyncio.to_thread(store.opted_out, subject_id)
@@ -200,7 +238,7 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
 
     @app.put("/v1/subjects/{subject_id}/opt-outs", tags=["opt-outs"],
              summary="Opt a person out of (or back into) a channel",
-             responses=error_responses(400))
+             responses=error_responses(400, 404, described={404: NO_PERSON}))
     async def opt_out(subject_id: str, body: OptOut, principal: Writer) -> dict[str, object]:
         await check_person(principal, subject_id)
         await asyncio.to_thread(store.set_opt_out, subject_id, body.channel, body.opted_out)

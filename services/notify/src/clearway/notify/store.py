@@ -48,6 +48,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    union,
     update,
 )
 
@@ -652,9 +653,13 @@ class NotifyStore:
             cond = and_(cond, deliveries.c.court.in_(courts))
         return self._list(cond, limit, after, hide_sealed)
 
-    def notice(self, notice_id: str) -> dict[str, object] | None:
+    def notice(self, notice_id: str, hide_sealed: bool = False) -> dict[str, object] | None:
+        """One notice; None when there is none, or (`hide_sealed`) its case is sealed."""
+        stmt = select(notices).where(notices.c.notice_id == notice_id)
+        if hide_sealed:
+            stmt = stmt.where(~_sealed_case(notices.c.court, notices.c.case_number))
         with self._connect() as conn:
-            r = conn.execute(select(notices).where(notices.c.notice_id == notice_id)).first()
+            r = conn.execute(stmt).first()
         return _public_notice(r) if r is not None else None
 
     def notices_with(self, state: str, courts: frozenset[str] | None, limit: int = 500,
@@ -692,14 +697,34 @@ class NotifyStore:
                 _cursor(found[-1].updated_at, found[-1].delivery_id)
                 if len(found) == limit else None)
 
-    def delivery(self, delivery_id: str) -> dict[str, object] | None:
-        found, _ = self._list(deliveries.c.delivery_id == delivery_id, 1)
+    def delivery(self, delivery_id: str, hide_sealed: bool = False) -> dict[str, object] | None:
+        """One delivery; None when there is none, or (`hide_sealed`) its case is sealed."""
+        found, _ = self._list(deliveries.c.delivery_id == delivery_id, 1,
+                              hide_sealed=hide_sealed)
         return found[0] if found else None
 
-    def courts_of(self, subject_id: str) -> frozenset[str]:
+    def courts_of(self, subject_id: str, hide_sealed: bool = False) -> frozenset[str]:
+        """The courts the person has a court record in. `hide_sealed` leaves out each court
+        where every case of the person this store knows (by a notice or a decision) is
+        sealed (`_sealed_case`): there the person is known only through sealed records.
+        A court where the person has no known case at all (a registration or death record
+        only) stays in."""
         with self._connect() as conn:
-            return frozenset(r[0] for r in conn.execute(
+            courts = frozenset(r[0] for r in conn.execute(
                 select(subject_courts.c.court).where(subject_courts.c.subject_id == subject_id)))
+            if not hide_sealed or not courts:
+                return courts
+            known = union(
+                select(notices.c.court, notices.c.case_number)
+                .where(notices.c.subject_id == subject_id),
+                select(count_decisions.c.court, count_decisions.c.case_number)
+                .where(count_decisions.c.subject_id == subject_id)).subquery()
+            cases = conn.execute(select(
+                known.c.court, _sealed_case(known.c.court, known.c.case_number).label("sealed")
+            )).all()
+        sealed = {r.court for r in cases if r.sealed}
+        unsealed = {r.court for r in cases if not r.sealed}
+        return courts - (sealed - unsealed)
 
     def resend(self, delivery_id: str, now: float | None = None) -> str:
         """Operator: a failed (or sent, or retrying) delivery gets a new round of attempts.
