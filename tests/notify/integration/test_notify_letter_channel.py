@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
+import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
+from clearway.common.bidi import BIDI_CONTROLS, strip_bidi_controls
+from clearway.common.pdf_fonts import default_fonts
 from clearway.notify.adapters.base import Channel, DeliveryError, Recipient
 from clearway.notify.adapters.letter import (
     LetterChannel,
@@ -169,13 +174,111 @@ async def test_armenian_and_vietnamese_letters_use_the_unicode_font(tmp_path, la
     assert expected in flat(pdf_text(tmp_path / letter_id))
 
 
+def pdftotext(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                          text=True, check=True, timeout=60).stdout
+
+
+def squeezed(text: str) -> str:
+    """No whitespace at all: Chinese lines wrap anywhere, and the extraction puts breaks."""
+    return "".join(text.split())
+
+
+needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None,
+                                     reason="needs poppler-utils")
+all_fonts = pytest.mark.skipif(len(default_fonts()) < 2,
+                               reason="needs fonts-dejavu-core and fonts-noto-cjk")
+
+
+@all_fonts
+@needs_pdftotext
 @pytest.mark.parametrize("language", ["zh", "ko"])
 @pytest.mark.asyncio
-async def test_a_language_no_font_can_print_falls_back_to_the_english_letter(tmp_path, language):
-    letter_id = await channel(tmp_path).send(recipient(), notice(language), "k1")
+async def test_a_chinese_or_korean_reader_gets_the_letter_in_their_language(tmp_path, language):
+    the_notice = notice(language)
+    letter_id = await channel(tmp_path).send(recipient(), the_notice, "k1")
+    text = pdftotext(tmp_path / letter_id)
+    assert squeezed(the_notice.subject) in squeezed(text)
+    for paragraph in the_notice.text.split("\n"):
+        if squeezed(paragraph).strip("-"):  # pdftotext reads the "--" separator as "-"
+            assert squeezed(paragraph) in squeezed(text)
+    assert "The court dismissed your conviction" not in text
+    assert "?" not in text
+
+
+@all_fonts
+@pytest.mark.parametrize("language", ["en", "es", "hy", "ko", "tl", "vi", "zh"])
+@pytest.mark.asyncio
+async def test_every_language_notify_offers_is_printed_in_that_language(tmp_path, caplog,
+                                                                         language):
+    with caplog.at_level(logging.INFO):
+        await channel(tmp_path).send(recipient(), notice(language), "k1")
+    fallback = "letter printed in fallback language"
+    assert not [r for r in caplog.records if r.getMessage() == fallback]
+
+
+@pytest.mark.parametrize("language", ["zh", "ko"])
+@pytest.mark.asyncio
+async def test_without_a_cjk_font_a_chinese_or_korean_letter_falls_back_to_english(
+    tmp_path, language
+):
+    dejavu = tuple(f for f in default_fonts() if f.path.suffix == ".ttf")
+    letter_id = await channel(tmp_path, fonts=dejavu).send(recipient(), notice(language), "k1")
     text = flat(pdf_text(tmp_path / letter_id))
     assert "The court dismissed your conviction and sealed your record." in text
     assert "November 25, 2025" in text
+
+
+# (first, last) as recorded, and the address window's name line
+NAMES = {
+    "chinese": ("小龍", "李"),
+    "vietnamese": ("Văn An", "Nguyễn"),
+    "arabic": ("محمد", "عبد الله"),
+}
+
+
+@all_fonts
+@needs_pdftotext
+@pytest.mark.parametrize("script", NAMES)
+@pytest.mark.parametrize("language", ["en", "zh", "ko"])
+@pytest.mark.asyncio
+async def test_a_name_in_any_script_is_printed_intact_in_the_address_window(
+    tmp_path, script, language
+):
+    first, last = NAMES[script]
+    person = recipient(first_name=first, last_name=last,
+                       postal_address={**ADDRESS, "line2": f"c/o {last} {first}"})
+    letter_id = await channel(tmp_path).send(person, notice(language), "k1")
+    # pdftotext gives right-to-left runs in logical order, wrapped in U+202B ... U+202C;
+    # a line of only Arabic words comes back exactly once those marks are removed.
+    lines = [" ".join(strip_bidi_controls(line).split())
+             for line in pdftotext(tmp_path / letter_id).splitlines()]
+    assert f"{first} {last}" in lines
+    assert f"c/o {last} {first}" in lines or script == "arabic"
+    assert "Los Angeles CA 90026" in lines
+    assert not any("?" in line for line in lines)
+
+
+@needs_pdftotext
+@pytest.mark.asyncio
+async def test_a_right_to_left_override_in_a_name_or_address_is_not_printed(tmp_path):
+    person = recipient(first_name="Maria\u202e", last_name="\u2067Lopez\u2069",
+                       postal_address={**ADDRESS, "line1": "1234 W \u202eSunset Blvd"})
+    letter_id = await channel(tmp_path).send(person, notice(), "k1")
+    text = pdftotext(tmp_path / letter_id)
+    assert not any(c in text for c in BIDI_CONTROLS)
+    lines = [line.strip() for line in text.splitlines()]
+    assert "Maria Lopez" in lines
+    assert "1234 W Sunset Blvd" in lines
+
+
+@all_fonts
+@pytest.mark.asyncio
+async def test_a_chinese_letter_renders_to_the_same_bytes(tmp_path):
+    person = recipient(first_name="小龍", last_name="李")
+    a = await channel(tmp_path / "a").send(person, notice("zh"), "k1")
+    b = await channel(tmp_path / "b").send(person, notice("zh"), "k1")
+    assert (tmp_path / "a" / a).read_bytes() == (tmp_path / "b" / b).read_bytes()
 
 
 @pytest.mark.asyncio

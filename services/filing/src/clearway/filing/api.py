@@ -27,6 +27,7 @@ from clearway.filing.adapters.documents import (
     FolderDocumentStore,
     chunks,
 )
+from clearway.filing.adapters.pdf import configure_fonts
 from clearway.filing.bulk import NothingToFile, build_bulk_motion
 from clearway.filing.domain.lifecycle import InvalidTransition
 from clearway.filing.settings import FilingSettings
@@ -63,7 +64,8 @@ def build_app(settings: FilingSettings | None = None) -> FastAPI:
     keys = KeyStore.for_service(engine, api_keys, settings.bootstrap_api_key)
     runtime = Runtime(settings, engine, outbox=outbox,
                       consumes={RECORDS: RecordEvent, DECISIONS: Decision})
-    renderer = pdf_renderer(documents, settings.render_workers)
+    configure_fonts(settings.pdf_font_specs())  # logs a warning when none is usable
+    renderer = pdf_renderer(documents, settings.render_workers, settings.pdf_font_specs())
     runtime.handler = filing_handler(store, renderer, runtime.wake_relay)
 
     async def close_renderer() -> None:

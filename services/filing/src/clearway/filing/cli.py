@@ -82,9 +82,11 @@ def file_bulk(bulk_motion_id: str = typer.Argument(..., help="the bulk motion's 
 def render_drafts() -> None:
     """Render every draft motion whose court record is known (normally automatic)."""
     from clearway.filing.adapters.documents import FolderDocumentStore
+    from clearway.filing.adapters.pdf import configure_fonts
     from clearway.filing.stream import pdf_renderer
 
     settings = FilingSettings()
+    configure_fonts(settings.pdf_font_specs())
     render = pdf_renderer(FolderDocumentStore(settings.documents_path()))
     staged = _store().render_drafts(render, dt.datetime.now(dt.UTC))
     typer.echo(f"{staged} motion(s) ready")

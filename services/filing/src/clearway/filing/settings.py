@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from clearway.common.pdf_fonts import FontSpec, parse_font_list
 from clearway.common.settings import ServiceSettings
 
 
@@ -21,9 +22,17 @@ class FilingSettings(ServiceSettings):
     render_workers: int = Field(
         default=1, ge=1, le=64, description="processes rendering motion PDFs in parallel "
         "(1: in the consumer's thread); one PDF takes tens of milliseconds")
+    pdf_fonts: str = Field(
+        default="", description="Unicode TrueType fonts for names outside Latin-1 in motion "
+        "PDFs, in fallback order, '|' separated, 'path#face' for a collection (.ttc); empty: "
+        "DejaVu Sans and Noto Sans CJK (TC face) from the usual system folders")
     bulk_attempts: int = Field(
         default=3, ge=1, description="builds of a bulk motion before giving up when its "
         "motions keep changing while it is built")
+
+    def pdf_font_specs(self) -> tuple[FontSpec, ...] | None:
+        """The configured fonts; None: the defaults (`clearway.common.pdf_fonts`)."""
+        return parse_font_list(self.pdf_fonts) or None
 
     def documents_path(self) -> Path:
         return self.documents_dir or self.data_dir / "documents"

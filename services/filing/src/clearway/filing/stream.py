@@ -15,8 +15,9 @@ from concurrent.futures import ProcessPoolExecutor
 from clearway.common.db import retrying
 from clearway.common.events import Decision, RecordEvent
 from clearway.common.kafka import Handler, Incoming
+from clearway.common.pdf_fonts import FontSpec
 from clearway.filing.adapters.documents import DocumentStore
-from clearway.filing.adapters.pdf import render_motion_pdf
+from clearway.filing.adapters.pdf import configure_fonts, render_motion_pdf
 from clearway.filing.domain.motion import MotionContent
 from clearway.filing.store import FilingStore, Render
 
@@ -28,9 +29,11 @@ class PdfRenderer:
     (`many`) is rendered by a pool of that many processes (spawned, not forked: the service
     runs threads). The bytes are the same either way: rendering is deterministic."""
 
-    def __init__(self, documents: DocumentStore, workers: int = 1) -> None:
+    def __init__(self, documents: DocumentStore, workers: int = 1,
+                 fonts: tuple[FontSpec, ...] | None = None) -> None:
         self.documents = documents
         self.workers = workers
+        self.fonts = fonts  # for the pool's workers; this process: `configure_fonts`
         self._pool: ProcessPoolExecutor | None = None
 
     def __call__(self, content: MotionContent) -> str:
@@ -41,7 +44,9 @@ class PdfRenderer:
             return [self(c) for c in contents]
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers,
-                                             mp_context=multiprocessing.get_context("spawn"))
+                                             mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=configure_fonts,
+                                             initargs=(self.fonts,))
         chunk = max(1, min(16, len(contents) // (self.workers * 4)))
         return [self.documents.put(pdf, "pdf")
                 for pdf in self._pool.map(render_motion_pdf, contents, chunksize=chunk)]
@@ -52,8 +57,9 @@ class PdfRenderer:
             self._pool = None
 
 
-def pdf_renderer(documents: DocumentStore, workers: int = 1) -> PdfRenderer:
-    return PdfRenderer(documents, workers)
+def pdf_renderer(documents: DocumentStore, workers: int = 1,
+                 fonts: tuple[FontSpec, ...] | None = None) -> PdfRenderer:
+    return PdfRenderer(documents, workers, fonts)
 
 
 def filing_handler(store: FilingStore, render: Render,

@@ -6,8 +6,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from clearway.common.pdf_fonts import FontSpec, parse_font_list
 from clearway.common.settings import ServiceSettings
-from clearway.notify.adapters.letter import FontSpec
 
 
 def split_list(value: str) -> tuple[str, ...]:
@@ -52,8 +52,9 @@ class NotifySettings(ServiceSettings):
     )
     letter_fonts: str = Field(
         default="",
-        description="Unicode TrueType fonts to try, '|' separated, 'path#face' for a "
-        "collection; empty: DejaVuSans from the usual system folders",
+        description="Unicode TrueType fonts in fallback order, '|' separated, 'path#face' "
+        "for a collection; empty: DejaVu Sans and Noto Sans CJK (the face of the letter's "
+        "language) from the usual system folders",
     )
 
     # delivery
@@ -89,8 +90,4 @@ class NotifySettings(ServiceSettings):
         return split_list(self.letter_return_address)
 
     def fonts(self) -> tuple[FontSpec, ...] | None:
-        specs = []
-        for item in split_list(self.letter_fonts):
-            path, _, face = item.rpartition("#") if "#" in item else (item, "", "0")
-            specs.append(FontSpec(Path(path).expanduser(), int(face or 0)))
-        return tuple(specs) or None
+        return parse_font_list(self.letter_fonts) or None

@@ -5,13 +5,23 @@
   cover motion and proposed order for "the cases listed in Exhibit A", an Exhibit A slip
   sheet, then the exhibit table; the same rows go to `csv_out`.
 
-Both are deterministic: the same input gives the same bytes. The PDF creation date is
+Both are deterministic: the same input (and fonts) gives the same bytes. The PDF creation date is
 `prepared_on` (noon UTC) and fpdf2 derives the trailer /ID from the document bytes and that
 date; nothing else depends on time, randomness or hash order.
 
-Text uses the core Helvetica font (latin-1). Characters outside latin-1 are transliterated
-where a plain-letter form exists ("Łukasz" -> "Lukasz") and replaced by "?" otherwise, so no
-name can make rendering fail. The CSV keeps the original text.
+Fonts. Names print exactly as recorded, in any script. A document whose text is all
+Latin-1 uses the core Helvetica font and embeds nothing (the common, fast case: the bytes
+are those of before Unicode support). Otherwise the Unicode TrueType fonts it needs are
+embedded (`clearway.common.pdf_fonts`: DejaVu Sans, then Noto Sans CJK as a fallback font;
+HarfBuzz shaping for Arabic and other scripts that need it), and only the lines (exhibit:
+cells) holding non-Latin-1 text are drawn in them; the rest stays in the core font.
+`configure_fonts` sets the fonts (`FilingSettings.pdf_fonts`; default: the usual system
+folders) and runs in each render worker. Without a usable font, or for a character no font
+has, text is transliterated where a plain-letter form exists ("Łukasz" -> "Lukasz") and "?"
+otherwise, with a logged warning that never holds the text, so no name can make rendering
+fail. Bidirectional control characters are removed from everything drawn
+(`clearway.common.bidi`). The CSV keeps the original text, made safe for spreadsheets by
+`clearway.common.csv_safe` (no formulas, no control or bidirectional characters).
 
 The bulk motion streams `rows` once: the cover (which states the number of cases) is
 reserved as the first two pages with fpdf2's `insert_toc_placeholder` and rendered when the
@@ -21,16 +31,21 @@ document is closed, once the count is known. Memory is bounded by the PDF being 
 
 from __future__ import annotations
 
-import csv
+import dataclasses
 import itertools
+import logging
+import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import TextEmphasis, XPos, YPos
 
+from clearway.common import csv_safe
+from clearway.common.bidi import strip_bidi_controls
+from clearway.common.pdf_fonts import FontSet, FontSpec, default_fonts, latin1_printable
 from clearway.filing.domain.motion import (
     COUNT_COLUMNS,
     EXHIBIT_COLUMNS,
@@ -50,6 +65,36 @@ PAGE_FORMAT = "Letter"
 BODY_SIZE = 10
 LINE = 4.6  # mm per body line
 TOTAL_PAGES_ALIAS = "{~nb~}"
+
+log = logging.getLogger(__name__)
+
+# ---------------------------------------------------------------------------------------
+# Unicode fonts
+# ---------------------------------------------------------------------------------------
+
+_fonts: FontSet | None = None
+_fonts_lock = threading.Lock()
+
+
+def configure_fonts(specs: Sequence[FontSpec] | None = None) -> FontSet:
+    """Set the Unicode fonts of this process's motions (None: `default_fonts()`); logs a
+    warning when none is usable. A process pool runs this in every worker."""
+    global _fonts
+    font_set = FontSet(default_fonts() if specs is None else specs)
+    if not font_set:
+        log.warning("no Unicode font for motion PDFs: names outside Latin-1 will be "
+                    "transliterated", extra={"fonts": [str(s.path) for s in specs or ()]})
+    with _fonts_lock:
+        _fonts = font_set
+    return font_set
+
+
+def unicode_fonts() -> FontSet:
+    """The configured fonts; the default ones when `configure_fonts` was not called."""
+    with _fonts_lock:
+        font_set = _fonts
+    return font_set if font_set is not None else configure_fonts(None)
+
 
 # ---------------------------------------------------------------------------------------
 # latin-1 safety
@@ -77,7 +122,7 @@ def latin1_safe(text: str) -> str:
     """Text the core fonts can draw: latin-1 only, no control characters."""
     if text.isascii() and text.isprintable():
         return text
-    text = unicodedata.normalize("NFC", text)
+    text = strip_bidi_controls(unicodedata.normalize("NFC", text))
     out: list[str] = []
     for char in text:
         code = ord(char)
@@ -92,8 +137,29 @@ def latin1_safe(text: str) -> str:
     return "".join(out)
 
 
-def _one_line(text: str) -> str:
-    return latin1_safe(text).replace("\n", " ")
+def unicode_safe(text: str) -> str:
+    """Text for the Unicode fonts: NFC, no bidirectional controls (a right-to-left override
+    would reverse the name shown), control characters other than line feeds as spaces."""
+    if text.isascii() and text.isprintable():
+        return text
+    text = strip_bidi_controls(unicodedata.normalize("NFC", text))
+    return "".join(" " if unicodedata.category(c) == "Cc" and c != "\n" else c for c in text)
+
+
+def _one_line(text: str, unicode: bool = False) -> str:
+    return (unicode_safe(text) if unicode else latin1_safe(text)).replace("\n", " ")
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every string in a document (dataclasses and tuples, walked)."""
+    if isinstance(value, str):
+        yield value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            yield from _strings(getattr(value, f.name))
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from _strings(item)
 
 
 # ---------------------------------------------------------------------------------------
@@ -102,11 +168,24 @@ def _one_line(text: str) -> str:
 
 
 class _Pdf(FPDF):
-    """Letter-size document with a fixed creation date and a "page n of N" footer."""
+    """Letter-size document with a fixed creation date and a "page n of N" footer.
 
-    def __init__(self, footer_text: str, prepared_on: date) -> None:
+    With `text` (all the document will say) outside Latin-1, the whole document is drawn
+    in the Unicode fonts it needs (`FONT` is mapped to them); otherwise in the core font,
+    with nothing embedded. `cell_family` adds the Unicode fonts later, for single cells
+    (the bulk motion's exhibit rows, which stream)."""
+
+    def __init__(self, footer_text: str, prepared_on: date, fonts: FontSet,
+                 text: str = "") -> None:
         super().__init__(orientation="P", unit="mm", format=PAGE_FORMAT)
-        self.footer_text = _one_line(footer_text)
+        self.font_set = fonts
+        self.unicode_family: str | None = None
+        self._cell_family: str | None = None
+        self._warned = False
+        if text and not latin1_printable(text):
+            _warn_unprintable(fonts, text)
+            self.unicode_family = fonts.install(self, text)
+        self.footer_text = _one_line(footer_text, self.unicode_family is not None)
         self.set_creation_date(datetime.combine(prepared_on, time(12), tzinfo=UTC))
         self.set_creator("Clearway")
         self.set_margins(left=20, top=16, right=20)
@@ -114,9 +193,55 @@ class _Pdf(FPDF):
         # Total-pages alias; fpdf2 reserves one digit per alias character (6: up to 999,999).
         self.alias_nb_pages(TOTAL_PAGES_ALIAS)
 
+    def set_font(self, family: str | None = None, style: str | TextEmphasis = "",
+                 size: float = 0) -> None:
+        if family == FONT and self.unicode_family is not None:
+            family = self.unicode_family
+        super().set_font(family, style, size)
+
+    def cell(self, w: float | None = None, h: float | None = None, text: str = "",
+             *args: Any, **kwargs: Any) -> bool:
+        # In a Unicode document, a line the core font can draw is drawn in it: shaping and
+        # embedding only what needs them is most of the speed of Unicode rendering.
+        family = self.unicode_family
+        if family is None or self.font_family != family.lower() or not latin1_printable(text):
+            return super().cell(w, h, text, *args, **kwargs)
+        style, size = self.font_style, self.font_size_pt
+        FPDF.set_font(self, FONT, style, size)
+        try:
+            return super().cell(w, h, text, *args, **kwargs)
+        finally:
+            FPDF.set_font(self, family, style, size)
+
+    def clean(self, text: str) -> str:
+        """`text` as the current font will draw it."""
+        if not self.is_ttf_font:
+            return latin1_safe(text)
+        text = unicode_safe(text)
+        if not text.isascii():
+            missing = self.font_set.missing(text)
+            if missing:  # no font has them: as the core font would print them
+                text = "".join(_latin1_char(c) if c in missing else c for c in text)
+        return text
+
     def normalize_text(self, text: str) -> str:
-        # Every string drawn passes here: keep the core font from ever seeing non-latin-1.
-        return super().normalize_text(latin1_safe(text))
+        # Every string drawn passes here: the core font never sees non-latin-1 and no
+        # font sees a bidirectional control.
+        return super().normalize_text(self.clean(text))
+
+    def cell_family(self, text: str) -> str | None:
+        """The Unicode family for a cell holding `text` (added now if needed); None when
+        the core font draws it or no Unicode font is available."""
+        if latin1_printable(text):
+            return None
+        if not self._warned or self.font_set.missing(text):  # once a document, or news
+            _warn_unprintable(self.font_set, text)
+            self._warned = True
+        if not self.font_set:
+            return None
+        family = self.font_set.install(self, text)
+        self._cell_family = self._cell_family or family
+        return self._cell_family
 
     def footer(self) -> None:
         self.set_y(-11)
@@ -125,11 +250,24 @@ class _Pdf(FPDF):
         self.cell(0, 4, text, align="C")
 
 
-def _metadata(pdf: FPDF, doc: MotionDocument, title: str) -> None:
-    pdf.set_title(_one_line(title))
-    pdf.set_subject(_one_line(doc.title))
-    pdf.set_author(_one_line(doc.caption))
-    pdf.set_keywords(_one_line(doc.keywords))
+def _warn_unprintable(fonts: FontSet, text: str) -> None:
+    """Log (without the text: it holds names) that some characters cannot be printed."""
+    if not fonts:
+        log.warning("no Unicode font for a motion PDF: characters outside Latin-1 "
+                    "transliterated or printed as '?'")
+        return
+    missing = fonts.missing(text)
+    if missing:
+        log.warning("motion PDF characters no font has, printed as '?'",
+                    extra={"characters": len(missing)})
+
+
+def _metadata(pdf: _Pdf, doc: MotionDocument, title: str) -> None:
+    unicode = pdf.unicode_family is not None
+    pdf.set_title(_one_line(title, unicode))
+    pdf.set_subject(_one_line(doc.title, unicode))
+    pdf.set_author(_one_line(doc.caption, unicode))
+    pdf.set_keywords(_one_line(doc.keywords, unicode))
 
 
 _WORD_WIDTHS: dict[tuple[str, float, str], float] = {}
@@ -153,7 +291,8 @@ def wrap_lines(pdf: FPDF, text: str, width: float) -> list[str]:
     this measures each word once."""
     space = _word_width(pdf, " ")
     lines: list[str] = []
-    for paragraph in latin1_safe(text).split("\n"):
+    clean = pdf.clean(text) if isinstance(pdf, _Pdf) else latin1_safe(text)
+    for paragraph in clean.split("\n"):
         line: list[str] = []
         used = 0.0
         for word in paragraph.split():
@@ -327,12 +466,16 @@ def _order(pdf: FPDF, doc: MotionDocument, size: float = BODY_SIZE) -> None:
     _signature(pdf, doc.judge_title, dated_blank=True)
 
 
-def render_motion_pdf(content: MotionContent) -> bytes:
-    """The motion for one case and its proposed order (on a new page)."""
+def render_motion_pdf(content: MotionContent, fonts: FontSet | None = None) -> bytes:
+    """The motion for one case and its proposed order (on a new page). `fonts`: the
+    Unicode fonts (default: `unicode_fonts()`), used only when the text needs them."""
     doc = build_motion_document(content)
     people_v = f"People v. {content.defendant.full_name}"
-    pdf = _Pdf(f"{people_v}, Case No. {content.case_number}", content.prepared_on)
-    _metadata(pdf, doc, f"{people_v}, {content.case_number}: motion under HS 11361.8")
+    footer = f"{people_v}, Case No. {content.case_number}"
+    title = f"{people_v}, {content.case_number}: motion under HS 11361.8"
+    text = "\n".join((footer, title, *_strings(doc)))
+    pdf = _Pdf(footer, content.prepared_on, unicode_fonts() if fonts is None else fonts, text)
+    _metadata(pdf, doc, title)
     pdf.add_page()
     _motion(pdf, doc)
     pdf.add_page()
@@ -382,7 +525,7 @@ class _ExhibitTable:
     The title and header row repeat on every page.
     """
 
-    def __init__(self, pdf: FPDF, court: str) -> None:
+    def __init__(self, pdf: _Pdf, court: str) -> None:
         self.pdf = pdf
         self.title = f"EXHIBIT A - {court_caption(court)}"
         self.count = 0
@@ -466,16 +609,23 @@ class _ExhibitTable:
             row.reliefs,
             row.procedure,
         )
-        cells = [
-            self._wrap(_one_line(value), width - 2 * _PAD)
-            for value, width in zip(values, _EXHIBIT_WIDTHS, strict=True)
-        ]
-        self._draw(cells)
+        cells: list[list[str]] = []
+        families: list[str | None] = []
+        for value, width in zip(values, _EXHIBIT_WIDTHS, strict=True):
+            family = self.pdf.cell_family(value)
+            families.append(family)
+            if family is None:
+                cells.append(self._wrap(_one_line(value), width - 2 * _PAD))
+            else:  # measured in the Unicode font (slower; rare)
+                self.pdf.set_font(family, "", EXHIBIT_SIZE)
+                cells.append(wrap_lines(self.pdf, _one_line(value, True), width - 2 * _PAD))
+                self.pdf.set_font(FONT, "", EXHIBIT_SIZE)
+        self._draw(cells, families)
 
     def _lines_available(self) -> int:
         return int((self.bottom - self.pdf.y - 2 * _PAD) // self.line_h)
 
-    def _draw(self, cells: list[list[str]]) -> None:
+    def _draw(self, cells: list[list[str]], families: list[str | None]) -> None:
         pdf = self.pdf
         total = max(len(lines) for lines in cells)
         start = 0
@@ -488,7 +638,10 @@ class _ExhibitTable:
                 continue
             take = min(rest, available)
             y = pdf.y
-            for x, lines in zip(self.xs, cells, strict=True):
+            for x, lines, family in zip(self.xs, cells, families, strict=True):
+                if family is not None:  # `text` has no font fallback: a cell per line
+                    self._draw_unicode(x, y, lines[start : start + take], family)
+                    continue
                 for i, line in enumerate(lines[start : start + take]):
                     if line:
                         pdf.text(x + _PAD, y + _PAD + i * self.line_h + self.baseline, line)
@@ -496,6 +649,15 @@ class _ExhibitTable:
             pdf.line(10, y, self.right, y)
             pdf.set_y(y)
             start += take
+
+    def _draw_unicode(self, x: float, y: float, lines: list[str], family: str) -> None:
+        pdf = self.pdf
+        pdf.set_font(family, "", EXHIBIT_SIZE)
+        for i, line in enumerate(lines):
+            if line:
+                pdf.set_xy(x + _PAD - pdf.c_margin, y + _PAD + i * self.line_h)
+                pdf.cell(text=line, h=self.line_h)
+        pdf.set_font(FONT, "", EXHIBIT_SIZE)
 
     def close(self) -> None:
         pdf = self.pdf
@@ -513,22 +675,26 @@ def write_bulk_motion(
     prepared_on: date,
     pdf_out: BinaryIO,
     csv_out: TextIO,
+    fonts: FontSet | None = None,
 ) -> BulkSummary:
     """Write a court's bulk motion (PDF) and its Exhibit A (PDF pages and CSV).
 
     `rows` is consumed once, in the order given, and never held in memory. `csv_out` should
     be opened with newline="" (the csv module writes RFC 4180 CRLF line ends); the CSV has the
     header EXHIBIT_COLUMNS and dates in ISO 8601. Raises ValueError, writing nothing, when
-    `rows` is empty.
+    `rows` is empty. The CSV's cells are made safe to open in a spreadsheet
+    (`clearway.common.csv_safe`: no formulas, no control or bidirectional characters).
+    `fonts`: the Unicode fonts for exhibit cells outside Latin-1 (default: `unicode_fonts()`).
     """
     iterator = iter(rows)
     first = next(iterator, None)
     if first is None:
         raise ValueError(f"bulk motion for {court}: no cases to list")
 
-    writer = csv.writer(csv_out)
+    writer = csv_safe.writer(csv_out)
     writer.writerow(EXHIBIT_COLUMNS)
-    pdf = _Pdf(f"People's motion under HS 11361.8, {court_caption(court)}", prepared_on)
+    pdf = _Pdf(f"People's motion under HS 11361.8, {court_caption(court)}", prepared_on,
+               unicode_fonts() if fonts is None else fonts)
     table: _ExhibitTable | None = None
 
     def cover(target: FPDF, _outline: object) -> None:

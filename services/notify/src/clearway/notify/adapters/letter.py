@@ -9,16 +9,27 @@ returned, so a retry (even on a later day) never prints a second letter.
 The PDF is deterministic: the same recipient, notice, date and fonts give the same
 bytes.
 
-Fonts and scripts. The PDF core font (Helvetica) covers Latin-1 only: English,
-Spanish and Tagalog. A Unicode TrueType font, when one is found, covers more:
-DejaVuSans (searched in the usual system font folders) covers Vietnamese and
-Armenian but not Chinese or Korean. Extra fonts (for example a Noto Sans CJK
-``.ttc`` with its face number) can be configured in ``LetterSettings.fonts``.
-When no available font covers every character of the notice in the person's
-language, the letter falls back to the English text of the same notice
-(``RenderedNotice.english``); the language actually printed is logged. Names and
-address lines the font cannot show are printed without accents, or with ``?`` for
-characters that have no Latin form.
+Fonts and scripts. Names and addresses are printed exactly as recorded, and the notice
+in the reader's language: every language notify offers (en es hy ko tl vi zh). A letter
+whose text is all Latin-1 (English, Spanish, Tagalog, with Latin-1 names) uses the PDF
+core font (Helvetica) and embeds nothing. Any other letter embeds subsets of Unicode
+TrueType fonts (`clearway.common.pdf_fonts`), with fpdf2's font fallback and, for
+Arabic or Hebrew names, HarfBuzz text shaping: DejaVu Sans (Debian ``fonts-dejavu-core``:
+Vietnamese, Armenian, Cyrillic, Arabic, Hebrew) and Noto Sans CJK (``fonts-noto-cjk``:
+Chinese, Korean, Japanese, in the face of the letter's language: TC for ``zh`` (the
+notices are in Traditional script), KR for ``ko``, JP for ``ja``). They are found in the
+usual system font folders, or configured in ``LetterSettings.fonts``
+(``CLEARWAY_NOTIFY_LETTER_FONTS``).
+
+A missing font does not stop notify: the channel logs a warning at start-up naming the
+font files it did not find. A letter whose notice text no available font can print is
+printed in English (``RenderedNotice.english``) and the language printed is logged;
+characters of a name no font has are printed without accents, or as ``?``. Logs never
+hold names or addresses.
+
+Bidirectional control characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C)
+are removed from names and address lines (`clearway.common.bidi`): a right-to-left
+override could otherwise make the address window show a different name.
 """
 
 from __future__ import annotations
@@ -30,17 +41,27 @@ import logging
 import os
 import re
 import tempfile
+import threading
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from babel.core import UnknownLocaleError
 from babel.dates import format_date
-from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 
+from clearway.common.bidi import strip_bidi_controls
+from clearway.common.pdf_fonts import (
+    CJK_FACES,
+    DEFAULT_CJK_FACE,
+    DEFAULT_FONT_FILES,
+    FontSet,
+    FontSpec,
+    default_fonts,
+    latin1_printable,
+)
 from clearway.notify.adapters.base import DeliveryError, Recipient
 from clearway.notify.domain.notices import RenderedNotice
 
@@ -51,16 +72,11 @@ FONT_SEARCH_PATHS: tuple[str, ...] = (
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",  # Fedora, RHEL
     "/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf",  # newer Fedora
     "/usr/share/fonts/TTF/DejaVuSans.ttf",  # Arch
-    "/usr/share/fonts/truetype/DejaVuSans.ttf",
     "/usr/local/share/fonts/DejaVuSans.ttf",
-    "/usr/local/share/fonts/dejavu/DejaVuSans.ttf",
-    "/opt/homebrew/share/fonts/DejaVuSans.ttf",
-    "/Library/Fonts/DejaVuSans.ttf",
-    "~/Library/Fonts/DejaVuSans.ttf",
     "~/.fonts/DejaVuSans.ttf",
     "~/.local/share/fonts/DejaVuSans.ttf",
-    "C:/Windows/Fonts/DejaVuSans.ttf",
 )
+"""Where `find_unicode_font` looks for DejaVu Sans (the main Unicode font)."""
 
 _SAFE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _BATCH_DIR = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -69,17 +85,12 @@ LETTER_FILE_MODE = 0o640  # letters hold personal data: owner and print group on
 
 
 @dataclass(frozen=True)
-class FontSpec:
-    path: Path
-    collection_index: int = 0
-
-
-@dataclass(frozen=True)
 class LetterSettings:
     letters_dir: Path
     return_address: tuple[str, ...] = ("Clearway", "P.O. Box 0000", "Los Angeles CA 90000")
     fonts: tuple[FontSpec, ...] | None = None
-    """Unicode fonts to try in order; None means look for DejaVuSans.ttf in FONT_SEARCH_PATHS."""
+    """Unicode fonts in fallback order; None: `pdf_fonts.default_fonts` (DejaVu Sans, then
+    Noto Sans CJK in the face of each letter's language). () means the core font only."""
 
 
 def find_unicode_font(paths: Sequence[str] = FONT_SEARCH_PATHS) -> Path | None:
@@ -90,53 +101,38 @@ def find_unicode_font(paths: Sequence[str] = FONT_SEARCH_PATHS) -> Path | None:
     return None
 
 
-@dataclass(frozen=True)
-class _LoadedFont:
-    family: str
-    spec: FontSpec | None  # None: the PDF core font
-    codepoints: frozenset[int] | None = field(repr=False)  # None: Latin-1
-
-    def covers(self, text: str) -> bool:
-        for ch in text:
-            if ch.isspace() or unicodedata.category(ch) == "Cc":
-                continue
-            if self.codepoints is None:
-                if ord(ch) > 0xFF:
-                    return False
-            elif ord(ch) not in self.codepoints:
-                return False
-        return True
-
-    def fit(self, text: str) -> str:
-        """``text`` with characters this font lacks replaced by their unaccented form or ``?``."""
-        out: list[str] = []
-        for ch in text:
-            if self.covers(ch):
-                out.append(ch)
-                continue
-            base = "".join(
-                c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)
-            )
-            out.append(base if base and self.covers(base) else "?")
-        return "".join(out)
+def cjk_face(language: str) -> int:
+    """The Noto Sans CJK face for a reader's language (``zh-TW`` -> TC, ``ko`` -> KR)."""
+    tag = language.lower().replace("_", "-")
+    while tag:
+        if tag in CJK_FACES:
+            return CJK_FACES[tag]
+        tag = tag.rpartition("-")[0]
+    return DEFAULT_CJK_FACE
 
 
-_CORE = _LoadedFont(family="Helvetica", spec=None, codepoints=None)
+def _fit(fonts: FontSet, text: str) -> str:
+    """``text`` with characters no font has (no Unicode font: outside Latin-1) replaced by
+    their unaccented form, or ``?``."""
+    if latin1_printable(text):
+        return text
+    missing = fonts.missing(text) if fonts else {c for c in set(text) if ord(c) > 0xFF}
+    if not missing:
+        return text
 
+    def printable(base: str) -> bool:
+        return fonts.covers(base) if fonts else all(ord(c) <= 0xFF for c in base)
 
-def _load_fonts(specs: Sequence[FontSpec]) -> tuple[_LoadedFont, ...]:
-    loaded: list[_LoadedFont] = []
-    for index, spec in enumerate(specs):
-        try:
-            with TTFont(str(spec.path), fontNumber=spec.collection_index, lazy=True) as font:
-                cmap = font.getBestCmap() or {}
-        except Exception as exc:  # unreadable font file: skip it, say so without data
-            log.warning(
-                "letter font unusable", extra={"font": str(spec.path), "error": type(exc).__name__}
-            )
+    out: list[str] = []
+    for ch in text:
+        if ch not in missing:
+            out.append(ch)
             continue
-        loaded.append(_LoadedFont(family=f"unicode{index}", spec=spec, codepoints=frozenset(cmap)))
-    return (*loaded, _CORE)
+        base = "".join(
+            c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)
+        )
+        out.append(base if base and printable(base) else "?")
+    return "".join(out)
 
 
 def _letter_date(day: dt.date, language: str) -> str:
@@ -159,13 +155,19 @@ def _as_mapping(address: object) -> Mapping[str, object]:
     return {k: getattr(address, k, None) for k in keys}
 
 
+def _clean(value: object) -> str:
+    """A personal field on one line: NFC, no bidirectional or other control characters."""
+    text = unicodedata.normalize("NFC", strip_bidi_controls(str(value)))
+    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
+
+
 def _address_lines(to: Recipient) -> list[str]:
-    name = " ".join(part.strip() for part in (to.first_name, to.last_name) if part and part.strip())
+    name = " ".join(_clean(part) for part in (to.first_name, to.last_name) if part)
     address = _as_mapping(to.postal_address)
 
     def field(key: str) -> str:
         value = address.get(key)
-        return " ".join(str(value).split()) if value else ""
+        return _clean(value) if value else ""
 
     missing = [k for k in ("line1", "city", "state", "postal_code") if not field(k)]
     if not name or missing:
@@ -193,6 +195,10 @@ def batch_file_name(dedupe_key: str) -> str:
 class _LetterPDF(FPDF):
     footer_font: tuple[str, str] = ("Helvetica", "")
 
+    def normalize_text(self, text: str) -> str:
+        # Every string drawn passes here (the greeting holds the first name too).
+        return super().normalize_text(strip_bidi_controls(text))
+
     def footer(self) -> None:
         self.set_y(-15)
         self.set_font(self.footer_font[0], size=8)
@@ -204,40 +210,37 @@ def render_letter_pdf(
     notice: RenderedNotice,
     day: dt.date,
     return_address: Sequence[str],
-    fonts: Sequence[_LoadedFont] = (_CORE,),
+    fonts: FontSet | None = None,
 ) -> tuple[bytes, str]:
-    """The letter as PDF bytes, and the language it was printed in."""
+    """The letter as PDF bytes, and the language it was printed in. ``fonts``: the Unicode
+    fonts (None: the core font only), embedded only when the text needs them."""
+    fonts = fonts or FontSet(())
     address = _address_lines(to)
+    return_address = [_clean(line) for line in return_address]
 
-    # The core font first when it can print every line: nothing to load or embed (loading
-    # and subsetting a Unicode font was most of a letter's rendering time). Otherwise the
-    # Unicode fonts in their configured order.
-    preference = sorted(fonts, key=lambda f: f.spec is not None)
+    def notice_text(candidate: RenderedNotice) -> str:
+        return "\n".join((candidate.subject, candidate.text, _letter_date(day, candidate.language)))
 
-    def printable(candidate: RenderedNotice) -> _LoadedFont | None:
-        body = "".join((candidate.subject, candidate.text,
-                        _letter_date(day, candidate.language), *address, *return_address))
-        return next((f for f in preference if f.covers(body)), None)
-
+    # The notice in the reader's language when the fonts can print it, else in English.
+    # Names and addresses do not decide the language: what cannot be printed of them is
+    # replaced (`_fit`), in any language.
     chosen = notice
-    font = printable(notice)
-    if font is None and notice.english is not None:
+    text = notice_text(notice)
+    if not latin1_printable(text) and not (fonts and fonts.covers(text)) and notice.english:
         chosen = notice.english
-        font = printable(chosen)
-    if font is None:  # not even the English text fits: print what we can
-        chosen = notice.english or notice
-        font = fonts[0]
 
     pdf = _LetterPDF(orientation="portrait", unit="mm", format="letter")
     pdf.set_creation_date(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC))
     pdf.set_producer("Clearway notify")
     pdf.set_author("Clearway")
     pdf.set_lang(chosen.language)
-    if font.spec is not None:
-        pdf.add_font(
-            font.family, "", str(font.spec.path), collection_font_number=font.spec.collection_index
-        )
-    pdf.footer_font = (font.family, "")
+    everything = "\n".join((notice_text(chosen), *address, *return_address))
+    family = fonts.install(pdf, everything, bold=False) if fonts else None
+    if family is None:  # the core font: Latin-1 only
+        family, fit = "Helvetica", FontSet(())
+    else:
+        fit = fonts
+    pdf.footer_font = (family, "")
     pdf.set_margins(left=25, top=15, right=25)
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.alias_nb_pages()
@@ -245,39 +248,40 @@ def render_letter_pdf(
     wrap = WrapMode.CHAR if chosen.language.split("-")[0] in _NO_SPACE_SCRIPTS else WrapMode.WORD
 
     # Sender (return address), top left.
-    pdf.set_font(font.family, size=9)
+    pdf.set_font(family, size=9)
     for line in return_address:
-        pdf.cell(0, 4.5, font.fit(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(0, 4.5, _fit(fit, line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     # Recipient, placed for the window of a #10 envelope with the letter tri-folded.
     pdf.set_xy(25, 50)
-    pdf.set_font(font.family, size=11)
+    pdf.set_font(family, size=11)
     for line in address:
-        pdf.cell(0, 5.5, font.fit(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(0, 5.5, _fit(fit, line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     pdf.set_xy(25, 85)
-    pdf.set_font(font.family, size=10)
+    pdf.set_font(family, size=10)
     pdf.cell(
-        0, 5, font.fit(_letter_date(day, chosen.language)), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        0, 5, _fit(fit, _letter_date(day, chosen.language)), new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT
     )
 
     pdf.ln(6)
-    pdf.set_font(font.family, size=13)
+    pdf.set_font(family, size=13)
     pdf.multi_cell(
         0,
         6.5,
-        font.fit(chosen.subject),
+        _fit(fit, chosen.subject),
         align="L",
         wrapmode=wrap,
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
     pdf.ln(3)
-    pdf.set_font(font.family, size=11)
+    pdf.set_font(family, size=11)
     pdf.multi_cell(
         0,
         5.5,
-        font.fit(chosen.text.rstrip("\n")),
+        _fit(fit, chosen.text.rstrip("\n")),
         align="L",
         wrapmode=wrap,
         new_x=XPos.LMARGIN,
@@ -322,12 +326,28 @@ class LetterChannel:
     ) -> None:
         self.settings = settings
         self._today = today
+        self._font_sets: dict[int, FontSet] = {}
+        self._font_sets_lock = threading.Lock()
         if settings.fonts is None:
-            found = find_unicode_font()
-            specs: tuple[FontSpec, ...] = (FontSpec(found),) if found else ()
-        else:
-            specs = settings.fonts
-        self._fonts = _load_fonts(specs)
+            found = default_fonts()
+            missing = [name for name in DEFAULT_FONT_FILES
+                       if not any(spec.path.name == name for spec in found)]
+            if missing:
+                log.warning("letter fonts not found: letters these fonts would print fall "
+                            "back to English", extra={"missing": missing})
+        self.fonts_for("en")  # load the character maps now, not on the first letter
+
+    def fonts_for(self, language: str) -> FontSet:
+        """The Unicode fonts for a letter in ``language`` (the configured ones, or the
+        defaults with the Noto Sans CJK face of that language)."""
+        face = cjk_face(language) if self.settings.fonts is None else -1
+        with self._font_sets_lock:
+            fonts = self._font_sets.get(face)
+            if fonts is None:
+                specs = default_fonts(face) if self.settings.fonts is None \
+                    else self.settings.fonts
+                fonts = self._font_sets[face] = FontSet(specs)
+        return fonts
 
     def existing(self, dedupe_key: str) -> Path | None:
         """The letter already written for this key, in any day's batch folder."""
@@ -348,7 +368,7 @@ class LetterChannel:
             return previous.relative_to(root).as_posix()
         day = self._today()
         data, printed_language = render_letter_pdf(
-            to, notice, day, self.settings.return_address, self._fonts
+            to, notice, day, self.settings.return_address, self.fonts_for(notice.language)
         )
         if printed_language != notice.language:
             log.info(
