@@ -21,6 +21,7 @@ def test_a_possible_bar_goes_to_review_too() -> None:
 
 
 def test_a_minor_with_a_bar_lists_both() -> None:
-    prior = disposition(conviction("PC 187", D(2003, 1, 1)))
-    o = decide_on(disposition(count("HS 11359"), person=aged(17), court=LA), prior)
+    minor = aged(17)
+    prior = disposition(conviction("PC 187", D(2003, 1, 1)), person=minor)
+    o = decide_on(disposition(count("HS 11359"), person=minor, court=LA), prior)
     assert o.reason_codes == ("PRIOR_SUPER_STRIKE", "JUVENILE")

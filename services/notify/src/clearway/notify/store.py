@@ -62,7 +62,24 @@ from clearway.common.topics import DELIVERIES
 metadata = MetaData()
 outbox = outbox_table(metadata)
 api_keys = api_keys_table(metadata)
-contacts = Table(
+# Each court's view of the person: names and contact as that court last gave them. A court
+# never overwrites another's; a notice about a case uses the contact its court gave.
+court_contacts = Table(
+    "court_contacts", metadata,
+    Column("subject_id", String(64), primary_key=True),
+    Column("court", String(20), primary_key=True),
+    Column("first_name", String(100), nullable=True),
+    Column("last_name", String(100), nullable=True),
+    Column("names_at", Float, nullable=True),  # occurred_at (epoch) of the names kept
+    Column("email", String(320), nullable=True),
+    Column("phone", String(20), nullable=True),
+    Column("postal_address", LargeBinary, nullable=True),
+    Column("language", String(35), nullable=True),
+    Column("contact_at", Float, nullable=True),  # occurred_at (epoch) of the contact kept
+)
+# Stores made before contacts were kept per court hold one row per person (the latest from
+# any court): read only where the case's court has given none since.
+legacy_contacts = Table(
     "contacts", metadata,
     Column("subject_id", String(64), primary_key=True),
     Column("first_name", String(100), nullable=True),
@@ -163,14 +180,17 @@ def _b(name: str) -> Any:
 # bound parameters) they are compiled once, not rebuilt and re-keyed for every row.
 _COURT_KNOWN = select(subject_courts.c.court).where(
     subject_courts.c.subject_id == _b("subject"), subject_courts.c.court == _b("court"))
-_CONTACT_OF = select(contacts).where(contacts.c.subject_id == _b("subject"))
-_CONTACT_CHANGE = update(contacts).where(contacts.c.subject_id == _b("subject"))
+_CONTACT_KEY = and_(court_contacts.c.subject_id == _b("subject"),
+                    court_contacts.c.court == _b("court"))
+_CONTACT_OF = select(court_contacts).where(_CONTACT_KEY)
+_CONTACT_CHANGE = update(court_contacts).where(_CONTACT_KEY)
 _REACHABLE_AGAIN = update(notices).where(
-    notices.c.subject_id == _b("subject"), notices.c.state == "unreachable",
+    notices.c.subject_id == _b("subject"), notices.c.court == _b("court"),
+    notices.c.state == "unreachable",
 ).values(state="pending", not_before=_b("soon"), updated_at=_b("now"))
 _WAIT_NO_LONGER = update(notices).where(
-    notices.c.subject_id == _b("subject"), notices.c.state == "pending",
-    notices.c.not_before > _b("soon"),
+    notices.c.subject_id == _b("subject"), notices.c.court == _b("court"),
+    notices.c.state == "pending", notices.c.not_before > _b("soon"),
 ).values(not_before=_b("soon"))
 _COUNT_PK = and_(count_decisions.c.subject_id == _b("subject"),
                  count_decisions.c.court == _b("court"),
@@ -205,12 +225,41 @@ class Contact:
         return f"Contact(subject_id={self.subject_id!r}, <redacted>)"
 
 
-def _contact(row: Any, language: str | None) -> Contact | None:
-    """The contact columns of a row joined with `contacts` (None when no record arrived)."""
-    if row is None or row.c_subject_id is None:
+_CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "postal_address", "language")
+
+
+def _contact_columns() -> list[Any]:
+    """The columns of the person's contact as the row's court gave it (`_contact` reads
+    them), with a store's pre-court row beside them."""
+    cc, old = court_contacts.c, legacy_contacts.c
+    return [cc.subject_id.label("c_subject_id"), old.subject_id.label("l_subject_id"),
+            *(cc[f].label(f"c_{f}") for f in _CONTACT_FIELDS),
+            *(old[f].label(f"l_{f}") for f in _CONTACT_FIELDS)]
+
+
+def _with_contacts(table: Any) -> Any:
+    """`table` (notices or deliveries: subject_id and court) joined with its court's contact
+    and the legacy row."""
+    return (table
+            .outerjoin(court_contacts, and_(court_contacts.c.subject_id == table.c.subject_id,
+                                            court_contacts.c.court == table.c.court))
+            .outerjoin(legacy_contacts, legacy_contacts.c.subject_id == table.c.subject_id))
+
+
+def _contact(row: Any) -> Contact | None:
+    """The contact the row's court gave (None when that court's record has not arrived; a
+    store made before contacts were kept per court falls back to its one row)."""
+    if row is None:
         return None
-    return Contact(row.c_subject_id, row.first_name, row.last_name, row.email, row.phone,
-                   orjson.loads(row.postal_address) if row.postal_address else None, language)
+    prefix = "c_" if row.c_subject_id is not None else "l_" if row.l_subject_id is not None \
+        else None
+    if prefix is None:
+        return None
+    get = row._mapping
+    address = get[f"{prefix}postal_address"]
+    return Contact(row.subject_id, get[f"{prefix}first_name"], get[f"{prefix}last_name"],
+                   get[f"{prefix}email"], get[f"{prefix}phone"],
+                   orjson.loads(address) if address else None, get[f"{prefix}language"])
 
 
 @dataclass(frozen=True)
@@ -344,7 +393,8 @@ class NotifyStore:
         c = s.contact
         if not has_names and c is None:
             return
-        prior = conn.execute(_CONTACT_OF, {"b_subject": s.subject_id}).first()
+        key = {"b_subject": s.subject_id, "b_court": event.court}
+        prior = conn.execute(_CONTACT_OF, key).first()
         values: dict[str, object] = {}
         if has_names and (prior is None or prior.names_at is None or at >= prior.names_at):
             values.update(first_name=s.first_name, last_name=s.last_name, names_at=at)
@@ -358,17 +408,17 @@ class NotifyStore:
         if not values:
             return
         if prior is None:
-            conn.execute(contacts.insert(), {"subject_id": s.subject_id, **values})
+            conn.execute(court_contacts.insert(),
+                         {"subject_id": s.subject_id, "court": event.court, **values})
         else:
-            conn.execute(_CONTACT_CHANGE, {"b_subject": s.subject_id, **values})
+            conn.execute(_CONTACT_CHANGE, {**key, **values})
         if contact_changed:
             soon = now + self.plan_delay_seconds
             if c is not None and (c.email or c.phone or c.postal_address):
                 # New contact data: notices nobody could be reached for are planned again.
-                conn.execute(_REACHABLE_AGAIN,
-                             {"b_subject": s.subject_id, "b_soon": soon, "b_now": now})
-            # Notices waiting for this person's court record need not wait any longer.
-            conn.execute(_WAIT_NO_LONGER, {"b_subject": s.subject_id, "b_soon": soon})
+                conn.execute(_REACHABLE_AGAIN, {**key, "b_soon": soon, "b_now": now})
+            # Notices waiting for this court's record of the person need not wait any longer.
+            conn.execute(_WAIT_NO_LONGER, {**key, "b_soon": soon})
 
     def _save_death(self, conn: Connection, event: RecordEvent, now: float) -> None:
         """Record the death and suppress everything not yet sent to the person."""
@@ -445,12 +495,9 @@ class NotifyStore:
         moved = 0
         with self._begin() as conn:
             rows = conn.execute(
-                select(notices, contacts.c.subject_id.label("c_subject_id"),
-                       contacts.c.first_name, contacts.c.last_name, contacts.c.email,
-                       contacts.c.phone, contacts.c.postal_address, contacts.c.language,
+                select(notices, *_contact_columns(),
                        deaths.c.subject_id.label("dead"))
-                .select_from(notices
-                             .outerjoin(contacts, contacts.c.subject_id == notices.c.subject_id)
+                .select_from(_with_contacts(notices)
                              .outerjoin(deaths, deaths.c.subject_id == notices.c.subject_id))
                 .where(notices.c.state == "pending", notices.c.not_before <= now)
                 .order_by(notices.c.not_before).limit(limit)).all()
@@ -459,7 +506,7 @@ class NotifyStore:
             for r in rows:
                 pending = PendingNotice(
                     r.notice_id, r.subject_id, r.court, r.case_number, r.kind,
-                    tuple(r.reliefs.split()), r.created_at, _contact(r, r.language),
+                    tuple(r.reliefs.split()), r.created_at, _contact(r),
                     r.dead is not None,
                     opted.get(r.subject_id, frozenset()))
                 plan = decide(pending, now)
@@ -531,13 +578,10 @@ class NotifyStore:
             rows = conn.execute(
                 select(deliveries, notices.c.case_number, notices.c.kind, notices.c.reliefs,
                        notices.c.dedupe_key.label("notice_key"),
-                       contacts.c.subject_id.label("c_subject_id"), contacts.c.first_name,
-                       contacts.c.last_name, contacts.c.email, contacts.c.phone,
-                       contacts.c.postal_address, contacts.c.language.label("language_tag"),
+                       *_contact_columns(),
                        deaths.c.subject_id.label("dead"))
-                .select_from(deliveries
+                .select_from(_with_contacts(deliveries)
                              .join(notices, notices.c.notice_id == deliveries.c.notice_id)
-                             .outerjoin(contacts, contacts.c.subject_id == deliveries.c.subject_id)
                              .outerjoin(deaths, deaths.c.subject_id == deliveries.c.subject_id))
                 .where(deliveries.c.delivery_id.in_(ids))
                 .order_by(deliveries.c.next_attempt_at)).all()
@@ -561,7 +605,7 @@ class NotifyStore:
                     lease_until=now + lease_seconds, updated_at=now))
                 if got.rowcount != 1:
                     continue
-                contact = _contact(r, r.language_tag)
+                contact = _contact(r)
                 claimed.append(DueDelivery(
                     r.delivery_id, r.notice_id, r.subject_id, r.court, r.case_number, r.kind,
                     tuple(r.reliefs.split()), r.channel, r.attempts, r.round_base,

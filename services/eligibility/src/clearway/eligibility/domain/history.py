@@ -2,12 +2,18 @@
 
 Order of arrival does not matter: a later `disposition` for the same court and case
 replaces the earlier one by `occurred_at` (then event id), so the same events in any order
-give the same history."""
+give the same history.
+
+Each court keeps its own view of the person: the date of birth is kept per court (the
+latest that court sent), never overwritten by another court's. A reading of the history
+(`read_as`) takes one of those dates for the whole person; the rules decide on a reading,
+and where the courts' dates would decide differently, the engine sends the count to a
+reviewer (`IDENTITY_CONFLICT`)."""
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from clearway.common.events import Count, RecordEvent
 from clearway.eligibility.domain.statutes import Statute, parse_statute
@@ -70,10 +76,27 @@ class RegistrationRecord:
 @dataclass(frozen=True)
 class History:
     subject_id: str
-    date_of_birth: dt.date | None
+    date_of_birth: dt.date | None  # the date this reading takes (the latest sent, by default)
     counts: tuple[CountRecord, ...]
     registrations: tuple[RegistrationRecord, ...] = ()
     death_date: dt.date | None = None
+    dates_of_birth: tuple[tuple[str, dt.date], ...] = ()  # (court, its latest), by court
+
+    def date_of_birth_in(self, court: str) -> dt.date | None:
+        """The date of birth `court` gave (the reading's own when it gave none)."""
+        for given_by, born in self.dates_of_birth:
+            if given_by == court:
+                return born
+        return self.date_of_birth
+
+    def distinct_dates_of_birth(self) -> list[dt.date]:
+        return sorted({born for _, born in self.dates_of_birth})
+
+    def read_as(self, date_of_birth: dt.date | None) -> History:
+        """This history with one date of birth for the whole person."""
+        if date_of_birth == self.date_of_birth:
+            return self
+        return replace(self, date_of_birth=date_of_birth)
 
     @classmethod
     def from_events(cls, subject_id: str, events: Iterable[RecordEvent]) -> History:
@@ -81,10 +104,12 @@ class History:
         cases: dict[tuple[str, str], RecordEvent] = {}
         registrations: set[RegistrationRecord] = set()
         date_of_birth = None
+        by_court: dict[str, dt.date] = {}
         death_date = None
         for event in ordered:
             if event.subject.date_of_birth is not None:
                 date_of_birth = event.subject.date_of_birth
+                by_court[event.court] = date_of_birth
             if event.case is not None:
                 cases[(event.court, event.case.case_number)] = event
             elif event.registration is not None:
@@ -99,7 +124,7 @@ class History:
         ))
         return cls(subject_id, date_of_birth, counts,
                    tuple(sorted(registrations, key=lambda r: (r.date, str(r.statute)))),
-                   death_date)
+                   death_date, tuple(sorted(by_court.items())))
 
 
 def age_on(date_of_birth: dt.date, day: dt.date) -> int:

@@ -74,4 +74,6 @@ def _relief_of(pack: RulePack, code: str) -> str:
                 found.append(RELIEF_WORDS[step.relief])
     if code == pack.withdrawn.code:
         found.append("withdrawn")
+    if pack.identity_conflict is not None and code == pack.identity_conflict.code:
+        found.append(RELIEF_WORDS["needs_review"])
     return " / ".join(dict.fromkeys(found))

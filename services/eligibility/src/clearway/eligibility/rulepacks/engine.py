@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from clearway.common.events import Reason
 from clearway.eligibility.domain.history import CountRecord, History
 from clearway.eligibility.rulepacks import DEFAULT_POLICY, SHIPPED_POLICY_TABLE, policy_named
-from clearway.eligibility.rulepacks.model import GRANTED, Policy, RulePack
+from clearway.eligibility.rulepacks.model import GRANTED, Policy, RulePack, Verdict
 
 CountKey = tuple[str, str, int]
 
@@ -28,6 +29,10 @@ class Outcome:
     policy: str
     rule_pack: str
     rule_pack_version: str
+    # Each court's date of birth when they differ and the difference changes this count's
+    # outcome (IDENTITY_CONFLICT): for a reviewer allowed to see those courts, never
+    # published on a topic.
+    identity_conflict: tuple[tuple[str, dt.date], ...] = ()
 
     @property
     def key(self) -> CountKey:
@@ -51,6 +56,7 @@ def decide(
     """One outcome per in-scope count; `policy` overrides each court's policy."""
     outcomes = []
     chosen_for: dict[str, tuple[str, RulePack, Policy]] = {}  # court -> its policy
+    disputed = len(history.distinct_dates_of_birth()) > 1
     for count in history.counts:
         chosen = chosen_for.get(count.court)
         if chosen is None:
@@ -59,16 +65,41 @@ def decide(
         name, pack, rules = chosen
         if not pack.in_scope(count):
             continue
-        facts = pack.facts(count, history, as_of)
-        verdict = rules.decide(facts)
+        conflict: tuple[tuple[str, dt.date], ...] = ()
+        if disputed and pack.identity_conflict is not None:
+            facts, verdict = _decide_each_reading(pack, rules, count, history, as_of)
+            if verdict is None:
+                verdict = Verdict("needs_review", (pack.identity_conflict,))
+                conflict = history.dates_of_birth
+        else:
+            facts = pack.facts(count, history, as_of)
+            verdict = rules.decide(facts)
         section = facts.section
         procedure = procedure_of(count, as_of) if verdict.relief in GRANTED else None
         statute = count.statute.canonical if count.statute else count.statute_text
         outcomes.append(Outcome(
             count.court, count.case_number, count.count, statute, verdict.relief, procedure,
             tuple([u.reason(section) for u in verdict.units]), name, pack.name,
-            pack.version))
+            pack.version, conflict))
     return outcomes
+
+
+def _decide_each_reading(pack: RulePack, rules: Policy, count: CountRecord, history: History,
+                         as_of: dt.date) -> tuple[Any, Verdict | None]:
+    """Courts disagree on the date of birth: decide on the count's own court's date, and on
+    each other court's. The facts and verdict of its own court's reading, or None for the
+    verdict when another reading decides differently (a reviewer must say who this is)."""
+    own = history.read_as(history.date_of_birth_in(count.court))
+    facts = pack.facts(count, own, as_of)
+    verdict = rules.decide(facts)
+    for born in history.distinct_dates_of_birth():
+        if born == own.date_of_birth:
+            continue
+        other = rules.decide(pack.facts(count, history.read_as(born), as_of))
+        if (other.relief, [u.code for u in other.units]) != (
+                verdict.relief, [u.code for u in verdict.units]):
+            return facts, None
+    return facts, verdict
 
 
 def procedure_of(count: CountRecord, as_of: dt.date) -> str:

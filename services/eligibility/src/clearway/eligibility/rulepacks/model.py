@@ -238,6 +238,9 @@ class RulePack:
     withdrawn: Unit  # the reason of a last version once a count leaves scope
     scope_text: str
     procedure_text: str
+    # The reason of a count whose outcome depends on which court's view of the person is
+    # right (their dates of birth differ); None: a pack that reads no personal facts.
+    identity_conflict: Unit | None = None
     notes: tuple[str, ...] = ()  # where the pack departs from its source text, and why
     appendix: Callable[[], list[str]] = field(default=lambda: [])  # more RULES.md lines
     source_module: str = ""
@@ -255,6 +258,8 @@ class RulePack:
             for unit in policy.units():
                 seen.setdefault(unit.code, unit)
         seen.setdefault(self.withdrawn.code, self.withdrawn)
+        if self.identity_conflict is not None:
+            seen.setdefault(self.identity_conflict.code, self.identity_conflict)
         return list(seen.values())
 
 

@@ -9,7 +9,7 @@ from clearway.eligibility.rulepacks.ca_prop64.offenses import (
     SUPER_STRIKES,
 )
 from clearway.eligibility.rulepacks.ca_prop64.policies import DISMISS_ALL, STATEWIDE
-from clearway.eligibility.rulepacks.ca_prop64.rules import withdrawn
+from clearway.eligibility.rulepacks.ca_prop64.rules import identity_conflict, withdrawn
 from clearway.eligibility.rulepacks.model import RulePack
 
 NOTES = (
@@ -54,6 +54,7 @@ PACK = RulePack(
     facts=Facts,
     policies=(STATEWIDE, DISMISS_ALL),
     withdrawn=withdrawn.UNIT,
+    identity_conflict=identity_conflict.UNIT,
     scope_text=(
         "A count is decided when its statute is Health and Safety Code 11357, 11358, 11359 "
         "or 11360 (any subsection; an attempt, PC 664/ + section, counts as the section) and "
