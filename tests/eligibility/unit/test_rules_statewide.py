@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clearway.common.events import RELIEFS, RecordEvent
-from clearway.eligibility.rulepacks.engine import decide
 from clearway.eligibility.domain.statutes import mentions_prop64_section, parse_statute
 from clearway.eligibility.domain.versions import changes
+from clearway.eligibility.rulepacks.engine import decide
 from tests.eligibility.unit.builders import (
     AS_OF,
     GRANTED,

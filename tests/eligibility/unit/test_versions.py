@@ -15,8 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clearway.common.events import Decision, RecordEvent
-from clearway.eligibility.rulepacks.engine import decide
 from clearway.eligibility.domain.versions import Current, changes, current_of, decision_id
+from clearway.eligibility.rulepacks.engine import decide
 from tests.eligibility.unit.builders import (
     AS_OF,
     GRANTED,
