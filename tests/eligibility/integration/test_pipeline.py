@@ -16,7 +16,7 @@ from clearway.common.broker import EmbeddedBroker, free_port
 from clearway.common.devstack import ServiceProcess, dev_api_key
 from clearway.common.envelope import encode
 from clearway.common.events import RecordEvent
-from clearway.common.topics import DECISIONS, RECORDS, dlq, provision_topics, writer
+from clearway.common.topics import DECISIONS, RECORDS, dlq, provision_topics
 from tests.e2e.topics import TopicReader
 
 
@@ -93,7 +93,7 @@ def record(
             },
         }
     )
-    value, headers = encode(event, source=writer(RECORDS), ce_id=f"CA-SF/{event_id}")
+    value, headers = encode(event, source="test", ce_id=f"CA-SF/{event_id}")
     return subject_id, value, headers
 
 

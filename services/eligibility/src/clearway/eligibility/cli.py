@@ -63,8 +63,7 @@ def recompute(
     settings = EligibilitySettings()
     store = _store()
     if replay_topic:
-        loaded = asyncio.run(read_topic_into(store, settings.kafka_bootstrap_servers,
-                                             settings.kafka_security))
+        loaded = asyncio.run(read_topic_into(store, settings.kafka_bootstrap_servers))
         typer.echo(f"read court.records.v1: {loaded} new event(s) added to histories")
     subjects = store.all_subjects()
     now = dt.datetime.now(dt.UTC)
@@ -82,8 +81,7 @@ def recompute(
         from clearway.eligibility.store import outbox
 
         sent = asyncio.run(drain_outbox(store.engine, outbox, settings.kafka_bootstrap_servers,
-                                        "clearway-eligibility-recompute",
-                                        security=settings.kafka_security))
+                                        "clearway-eligibility-recompute"))
         typer.echo(f"published {sent} decision(s) to eligibility.decisions.v1")
 
 
