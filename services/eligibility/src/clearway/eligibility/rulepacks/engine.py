@@ -79,7 +79,7 @@ def decide(
         statute = count.statute.canonical if count.statute else count.statute_text
         outcomes.append(Outcome(
             count.court, count.case_number, count.count, statute, verdict.relief, procedure,
-            tuple([u.reason(section) for u in verdict.units]), name, pack.name,
+            verdict.reasons(section), name, pack.name,
             pack.version, conflict))
     return outcomes
 

@@ -97,11 +97,15 @@ class Rule(Unit):
 
     relief: str = "needs_review"
 
+    def __post_init__(self) -> None:
+        # The rule's one verdict, made once: most counts are decided by a single rule.
+        object.__setattr__(self, "_verdict", Verdict(self.relief, (self,)))
+
     def for_section(self, section: str | None) -> Rule | None:
         return self if self.may_hold_for(section) else None
 
     def verdict(self, facts: Any) -> Verdict | None:
-        return Verdict(self.relief, (self,)) if self.when(facts) else None
+        return self._verdict if self.when(facts) else None  # type: ignore[attr-defined]
 
     def describe(self) -> list[str]:
         return [f"{self.condition}: {RELIEF_WORDS[self.relief]} (`{self.code}`)."]
@@ -118,6 +122,15 @@ class Bar(Unit):
 class Verdict:
     relief: str
     units: tuple[Unit, ...]
+    # The reasons for each section, made once per verdict object (a rule's is shared).
+    _reasons: dict[str | None, tuple[Reason, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+
+    def reasons(self, section: str | None) -> tuple[Reason, ...]:
+        found = self._reasons.get(section)
+        if found is None:
+            found = self._reasons[section] = tuple(u.reason(section) for u in self.units)
+        return found
 
 
 @dataclass(frozen=True)
