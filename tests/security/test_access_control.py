@@ -159,6 +159,14 @@ def _court_params(name: str, method: str, path: str) -> list[pytest.param]:  # t
                          id=f"{name} {method} {path} ({rule})")]
 
 
+def same_answer(one: dict[str, Any], other: dict[str, Any]) -> bool:
+    """The same answer but for what names the request: a problem's `instance` (the path
+    asked for) and a subject_id."""
+    def plain(body: dict[str, Any]) -> dict[str, Any]:
+        return body | {"subject_id": "-", "instance": "-"}
+    return plain(one) == plain(other)
+
+
 @pytest.mark.parametrize(("name", "method", "path", "rule"),
                          [p for r in ROUTES for p in _court_params(*r)])
 def test_a_route_gives_another_courts_key_nothing_of_this_court(
@@ -173,7 +181,7 @@ def test_a_route_gives_another_courts_key_nothing_of_this_court(
         unknown = call(svc, method, path, other, ids={**svc.ids, **UNKNOWN})
         assert answer.status_code in (403, 404) or (
             answer.status_code == unknown.status_code
-            and answer.json() | {"subject_id": "-"} == unknown.json() | {"subject_id": "-"}), (
+            and same_answer(answer.json(), unknown.json())), (
             f"{answer.status_code} {answer.text[:300]} vs unknown {unknown.status_code}")
     elif rule == "rows rejected":
         answer = call(svc, method, path, other)
@@ -264,4 +272,4 @@ def test_notify_answers_for_a_sealed_case_or_person_as_for_an_unknown_id_without
     hidden = call(svc, method, path, key)
     unknown = call(svc, method, path, key, ids={**svc.ids, **UNKNOWN})
     assert hidden.status_code == unknown.status_code == 404, hidden.text[:300]
-    assert hidden.json() == unknown.json()
+    assert same_answer(hidden.json(), unknown.json())

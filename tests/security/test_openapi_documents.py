@@ -1,9 +1,9 @@
 """Every service's OpenAPI document describes the errors its routes answer: a guarded
 route may answer 401 and 403, a route naming a resource 404, a route raising another
-code (400, 409, ...) lists it, each with an error body; /readyz may answer 503 and
-/metrics is Prometheus text. Integrators generate clients from these documents; an
-undocumented answer is a surprise there (schemathesis flags each one it meets:
-test_openapi_fuzzing.py)."""
+code (400, 409, ...) lists it, each with a problem body (`application/problem+json`);
+/readyz may answer 503 and /metrics is Prometheus text. Integrators generate clients from
+these documents; an undocumented answer is a surprise there (schemathesis flags each one it
+meets: test_openapi_fuzzing.py)."""
 from __future__ import annotations
 
 import inspect
@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from tests.security.apps import OPERATIONS, services
 
 SERVICES = ["ingest", "eligibility", "filing", "notify"]
-RAISED = re.compile(r"(?:HTTPException|_error)\(\s*(\d{3})\b")
+RAISED = re.compile(r"(?:HTTPException|_error|problem|Problem)\(\s*(\d{3})\b")
 
 
 def raised_codes(name: str) -> dict[tuple[str, str], set[str]]:
@@ -46,10 +46,10 @@ def documents(name: str) -> list[str]:
                 missing.append(f"{method.upper()} {path}: {sorted(wanted - set(answers))}")
             if operation.get("security") != [{"apiKey": []}]:
                 missing.append(f"{method.upper()} {path}: no API key requirement")
-            bodiless = [code for code, answer in answers.items()
-                        if code >= "400" and "application/json" not in answer.get("content", {})]
+            bodiless = [code for code, answer in answers.items() if code >= "400"
+                        and "application/problem+json" not in answer.get("content", {})]
             if bodiless:
-                missing.append(f"{method.upper()} {path}: {bodiless} without an error body")
+                missing.append(f"{method.upper()} {path}: {bodiless} without a problem body")
     return missing
 
 

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from clearway.common.events import GRANTED_RELIEFS, RELIEFS, RecordEvent
 from clearway.eligibility.domain.history import History
-from clearway.eligibility.rulepacks.engine import Outcome, decide
 from clearway.eligibility.domain.statutes import mentions_prop64_section, parse_statute
 from clearway.eligibility.domain.versions import Current, changes, current_of
+from clearway.eligibility.rulepacks.engine import Outcome, decide
 
 AS_OF = dt.date(2026, 11, 25)
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)

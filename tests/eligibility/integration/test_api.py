@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from clearway.common.events import RecordEvent
 from clearway.eligibility.api import build_app
 from clearway.eligibility.settings import EligibilitySettings
+from tests.problems import problem
 
 ADMIN = "cw_testadmin_0123456789abcdefghij"
 NOW = dt.datetime.now(dt.UTC)
@@ -86,8 +87,45 @@ def test_evaluate_refuses_events_of_two_people(client: TestClient) -> None:
     events = [event("e1", "CA-SF", "HS 11359", "2010-01-01"),
               event("e2", "CA-SF", "HS 11359", "2010-01-01", subject_id="S2")]
     answer = client.post("/v1/evaluate", json={"events": events})
-    assert answer.status_code == 422
-    assert "one subject_id" in answer.text
+    body = problem(answer, 422, "invalid")
+    assert body["errors"] == [{"field": "events", "type": "one_subject",
+                               "message": "all events must be of one subject_id"}]
+
+
+def test_an_unknown_id_a_bad_body_and_a_missing_key_are_problems_that_repeat_nothing(
+        client: TestClient) -> None:
+    assert problem(client.get("/v1/subjects/NOSUCH1/decisions"), 404,
+                   "not_found")["detail"] == "no decisions for this subject"
+
+    bad = event("e1", "CA-SF", "HS 11359", "2010-01-01")
+    bad["subject"].update(first_name="Quintessa", date_of_birth=19610723)
+    bad["case"]["counts"][0]["count"] = "Vandermolen"
+    answer = client.post("/v1/evaluate", json={"events": [bad], "as_of": "Quintessa",
+                                               "policy": "Vandermolen-county"})
+    body = problem(answer, 422, "invalid",
+                   never=("Quintessa", "Vandermolen", "19610723", "Mei", "Chen"))
+    assert sorted((e["field"], e["type"]) for e in body["errors"]) == [
+        ("as_of", "date_from_datetime_parsing"),
+        ("events.0.case.counts.0.count", "int_type"),
+        ("events.0.subject.date_of_birth", "date_type"),
+        ("policy", "value_error")]
+
+    missing = event("e1", "CA-SF", "HS 11359", "2010-01-01")
+    del missing["subject"]["date_of_birth"], missing["case"]["counts"][0]["level"]
+    body = problem(client.post("/v1/evaluate", json={"events": [missing]}), 422, "invalid",
+                   never=("Mei", "Chen"))
+    assert [(e["field"], e["type"]) for e in body["errors"]] == [
+        ("events.0.case.counts.0.level", "missing")]
+    body = problem(client.post("/v1/evaluate", json={}), 422, "invalid")
+    assert [(e["field"], e["type"]) for e in body["errors"]] == [("events", "missing")]
+
+    problem(client.post("/v1/evaluate", content=b'{"events": [{"subject": "Quintessa',
+                        headers={"Content-Type": "application/json"}), 400, "invalid_json",
+            never=("Quintessa",))
+    problem(client.post("/v1/evaluate", content=b'{"events": []}',
+                        headers={"Content-Type": "text/plain"}), 415, "unsupported_media_type")
+    problem(client.post("/v1/evaluate", json={"events": [bad]}, headers={"Authorization": ""}),
+            401, "unauthenticated", never=("Quintessa",))
 
 
 def test_reads_need_a_key_with_the_decisions_scope_and_the_court(client: TestClient) -> None:

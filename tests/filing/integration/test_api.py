@@ -17,6 +17,7 @@ from clearway.filing.settings import FilingSettings
 from clearway.filing.store import FilingStore
 from clearway.filing.stream import pdf_renderer
 from tests.filing.builders import NOW, count, court_order, decision, disposition, pdf_text
+from tests.problems import problem
 
 ADMIN = "cw_testadmin_0123456789abcdefghij"
 
@@ -63,7 +64,7 @@ def test_a_request_without_a_key_or_with_an_unknown_key_is_unauthenticated(
 def test_a_key_without_the_motions_read_scope_is_forbidden(client: TestClient) -> None:
     other = key(client, ["notices:read"], ["*"])
     answer = client.get("/v1/courts/CA-LA/motions", headers=other)
-    assert answer.status_code == 403 and "motions:read" in answer.json()["detail"]["message"]
+    assert "motions:read" in problem(answer, 403, "forbidden")["detail"]
 
 
 def test_a_key_for_another_court_cannot_list_or_see_the_courts_motions(
@@ -152,7 +153,7 @@ def test_a_draft_has_no_pdf_yet(client: TestClient) -> None:
     feed(client, [], [decision()])
     (draft,) = client.get("/v1/courts/CA-LA/motions", params={"status": "draft"}).json()["motions"]
     answer = client.get(f"/v1/motions/{draft['motion_id']}/pdf")
-    assert answer.status_code == 409 and answer.json()["detail"]["error"] == "not_rendered"
+    problem(answer, 409, "not_rendered")
 
 
 def test_a_bulk_motion_is_built_downloaded_as_pdf_and_csv_and_filed(client: TestClient) -> None:
@@ -183,7 +184,7 @@ def test_a_bulk_motion_is_built_downloaded_as_pdf_and_csv_and_filed(client: Test
     assert {m["bulk_motion_id"] for m in listed} == {bulk_id} and len(listed) == 12
 
     again = client.post("/v1/courts/CA-LA/bulk-motions")
-    assert again.status_code == 409 and again.json()["detail"]["error"] == "nothing_to_file"
+    problem(again, 409, "nothing_to_file")
 
     filed = client.post(f"/v1/bulk-motions/{bulk_id}/file")
     assert filed.status_code == 200 and filed.json()["status"] == "filed"
@@ -211,7 +212,22 @@ def test_a_ready_motion_can_be_filed_on_its_own_but_not_a_withdrawn_one(
     other = a_case(client, "BA300", "S3")
     feed(client, [], [decision("S3", "BA300", n, "not_eligible", version=2) for n in (1, 2)])
     refused = client.post(f"/v1/motions/{other['motion_id']}/file")
-    assert refused.status_code == 409 and refused.json()["detail"]["error"] == "invalid_status"
+    problem(refused, 409, "invalid_status")
+
+
+def test_an_unknown_id_a_bad_query_and_a_missing_key_are_problems_that_repeat_nothing(
+        client: TestClient) -> None:
+    assert problem(client.get("/v1/motions/no-such-motion"), 404,
+                   "not_found")["detail"] == "no such motion"
+    problem(client.get("/v1/bulk-motions/no-such-bulk/pdf"), 404, "not_found")
+    bad = problem(client.get("/v1/courts/CA-LA/motions", params={
+        "status": "Quintessa Vandermolen", "limit": "1961-07-23"}), 422, "invalid",
+        never=("Quintessa", "Vandermolen", "1961-07-23"))
+    assert sorted(e["field"] for e in bad["errors"]) == ["query.limit", "query.status"]
+    problem(client.get("/v1/courts/CA-LA/motions", headers={"Authorization": ""}), 401,
+            "unauthenticated")
+    problem(client.get("/v1/no-such-route"), 404, "not_found")
+    problem(client.put("/v1/motions/x/file"), 405, "method_not_allowed")
 
 
 def test_the_service_is_alive_while_the_broker_is_unreachable(client: TestClient) -> None:

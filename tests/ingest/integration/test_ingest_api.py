@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from clearway.common.topics import RECORDS
 from clearway.ingest.store import outbox
 from tests.ingest.builders import changed, disposition, person, registration, to_csv
+from tests.problems import problem
 
 ROUTES = [("post", "/v1/records"), ("post", "/v1/records:batch"),
           ("post", "/v1/records:csv"), ("get", "/v1/records/LA-T-000001")]
@@ -38,17 +39,15 @@ def ndjson(events) -> bytes:
 def test_a_request_without_a_key_is_401_and_says_how_to_send_one(client, method, path):
     answer = client.request(method, path, headers={"Authorization": ""},
                             content=orjson.dumps(disposition()))
-    assert answer.status_code == 401
+    body = problem(answer, 401, "unauthenticated")
     assert answer.headers["www-authenticate"] == "Bearer"
-    assert answer.json() == {"error": "unauthenticated",
-                             "message": "send an API key as Authorization: Bearer <key>"}
+    assert body["detail"] == "send an API key as Authorization: Bearer <key>"
 
 
 @pytest.mark.parametrize("key", ["cw_nosuch_secret", "not-a-key", "cw__", "Basic abc"])
 def test_an_unknown_or_malformed_key_is_401(client, key):
     answer = client.post("/v1/records", json=disposition(), headers=bearer(key))
-    assert answer.status_code == 401
-    assert answer.json()["error"] == "unauthenticated"
+    problem(answer, 401, "unauthenticated")
 
 
 def test_a_revoked_key_is_401_and_a_wrong_secret_for_a_real_key_id_too(client):
@@ -67,9 +66,8 @@ def test_a_key_without_the_write_scope_is_403(client):
     for method, path in ROUTES[:3]:
         answer = client.request(method, path, headers=bearer(reader),
                                 content=orjson.dumps(disposition()))
-        assert answer.status_code == 403, path
-        assert answer.json() == {"error": "forbidden",
-                                 "message": "this key lacks the records:write scope"}
+        body = problem(answer, 403, "forbidden")
+        assert body["detail"] == "this key lacks the records:write scope"
     assert outbox_count(client) == 0
 
 
@@ -78,9 +76,7 @@ def test_a_key_for_one_court_cannot_write_another_courts_records(client):
     sf_event = disposition("SF-1", court="CA-SF")
 
     single = client.post("/v1/records", json=sf_event, headers=la)
-    assert single.status_code == 403
-    assert single.json() == {"error": "forbidden",
-                             "message": "this key may not act for this court"}
+    assert problem(single, 403, "forbidden")["detail"] == "this key may not act for this court"
 
     batch = client.post("/v1/records:batch", json=[disposition("LA-1"), sf_event], headers=la)
     assert batch.json()["accepted"] == 1
@@ -126,15 +122,41 @@ def test_an_invalid_event_is_422_naming_each_field_and_never_echoing_a_value(cli
     event["subject"]["contact"].update(phone="213-555-0142", language="Quillfeatherish!")
     event["case"]["counts"][0]["level"] = "serious"
     answer = client.post("/v1/records", json=event)
-    assert answer.status_code == 422
-    body = answer.json()
-    assert body["error"] == "invalid"
+    body = problem(answer, 422, "invalid")
     assert {e["field"] for e in body["errors"]} == {
         "subject.first_name", "subject.date_of_birth", "subject.contact.email",
         "subject.contact.phone", "subject.contact.language", "case.counts.0.level"}
     for value in ("Zephyrine", "zephyrine", "1961-02-30", "quillfeather", "Quillfeather",
                   "213-555-0142", "serious"):
         assert value not in answer.text
+    assert outbox_count(client) == 0
+
+
+def test_an_unknown_id_a_bad_body_and_a_missing_key_are_problems_that_repeat_nothing(client):
+    problem(client.get("/v1/records/LA-NOSUCH-1"), 404, "not_found")
+
+    event = disposition()
+    event["subject"]["date_of_birth"] = "Quintessa Vandermolen"
+    event["case"]["counts"][0]["count"] = "19610723"
+    bad = problem(client.post("/v1/records", json=event), 422, "invalid",
+                  never=("Quintessa", "Vandermolen", "19610723"))
+    assert sorted((e["field"], e["type"]) for e in bad["errors"]) == [
+        ("case.counts.0.count", "int_type"), ("subject.date_of_birth", "date_type")]
+
+    del event["case"]["counts"][0]["count"]
+    event["subject"]["date_of_birth"] = "1961-07-23"
+    missing = problem(client.post("/v1/records", json=event), 422, "invalid",
+                      never=("Zephyrine", "Quillfeather", "1961-07-23"))
+    assert [(e["field"], e["type"]) for e in missing["errors"]] == [
+        ("case.counts.0.count", "missing")]
+    del event["subject"]["date_of_birth"]
+    event["case"]["counts"][0]["count"] = 1
+    missing = problem(client.post("/v1/records", json=event), 422, "invalid")
+    assert [(e["field"], e["type"]) for e in missing["errors"]] == [
+        ("subject.date_of_birth", "value_error")]
+
+    problem(client.post("/v1/records", json=event, headers={"Authorization": ""}), 401,
+            "unauthenticated", never=("Zephyrine",))
     assert outbox_count(client) == 0
 
 
@@ -159,25 +181,43 @@ def test_an_unknown_field_is_rejected_by_name(client):
 def test_a_body_that_is_not_json_is_400(client):
     answer = client.post("/v1/records", content=b'{"event_id": "Zephyrine',
                          headers={"Content-Type": "application/json"})
-    assert answer.status_code == 400
-    assert answer.json() == {"error": "invalid_json", "message": "the body is not valid JSON"}
+    assert problem(answer, 400, "invalid_json")["detail"] == "the body is not valid JSON"
+    assert "Zephyrine" not in answer.text
     batch = client.post("/v1/records:batch", content=b"[{", headers={
         "Content-Type": "application/json"})
-    assert batch.status_code == 400
+    problem(batch, 400, "invalid_json")
 
 
 def test_a_batch_that_is_not_an_array_is_422(client):
     answer = client.post("/v1/records:batch", json=disposition())
-    assert answer.status_code == 422
-    assert answer.json()["errors"] == [{"field": "<body>", "type": "list_type",
+    assert problem(answer, 422, "invalid")["errors"] == [{"field": "<body>", "type": "list_type",
                                         "message": "must be a JSON array"}]
 
 
 def test_an_unsupported_content_type_is_415(client):
-    assert client.post("/v1/records:batch", content=b"[]",
-                       headers={"Content-Type": "application/xml"}).status_code == 415
-    assert client.post("/v1/records:csv", content=b"a,b",
-                       headers={"Content-Type": "application/json"}).status_code == 415
+    problem(client.post("/v1/records:batch", content=b"[]",
+                        headers={"Content-Type": "application/xml"}), 415,
+            "unsupported_media_type")
+    problem(client.post("/v1/records:csv", content=b"a,b",
+                        headers={"Content-Type": "application/json"}), 415,
+            "unsupported_media_type")
+
+
+@pytest.mark.parametrize("media", ["text/plain", "text/csv", "application/xml",
+                                   "application/x-www-form-urlencoded"])
+def test_a_single_record_sent_as_another_content_type_than_json_is_415(client, media):
+    answer = client.post("/v1/records", content=orjson.dumps(disposition()),
+                         headers={"Content-Type": media})
+    body = problem(answer, 415, "unsupported_media_type")
+    assert "application/json" in body["detail"] and "Zephyrine" not in answer.text
+    assert outbox_count(client) == 0
+
+
+def test_a_single_record_without_a_content_type_is_415_too(client):
+    answer = client.post("/v1/records", content=orjson.dumps(disposition()),
+                         headers={"Content-Type": ""})
+    problem(answer, 415, "unsupported_media_type")
+    assert outbox_count(client) == 0
 
 
 # --- size limits -------------------------------------------------------------------------
@@ -189,8 +229,7 @@ def test_a_body_over_the_limit_is_413_whether_announced_or_streamed(make_client)
     assert len(orjson.dumps(big)) > 8192
 
     announced = client.post("/v1/records", json=big)
-    assert announced.status_code == 413
-    assert announced.json()["error"] == "too_large"
+    assert "4096 bytes" in problem(announced, 413, "too_large")["detail"]
 
     def chunks(body: bytes) -> Iterator[bytes]:
         for i in range(0, len(body), 1000):
@@ -198,7 +237,7 @@ def test_a_body_over_the_limit_is_413_whether_announced_or_streamed(make_client)
 
     streamed = client.post("/v1/records", content=chunks(orjson.dumps(big)),
                            headers={"Content-Type": "application/json"})
-    assert streamed.status_code == 413
+    problem(streamed, 413, "too_large")
     batch = client.post("/v1/records:batch", content=chunks(orjson.dumps([big, big])),
                         headers={"Content-Type": "application/json"})
     assert batch.status_code == 413
@@ -213,8 +252,7 @@ def test_a_body_over_the_limit_is_413_whether_announced_or_streamed(make_client)
 def test_a_json_batch_over_the_item_limit_is_413_and_accepts_nothing(make_client):
     client = make_client(batch_limit=5)
     answer = client.post("/v1/records:batch", json=[person(i) for i in range(6)])
-    assert answer.status_code == 413
-    assert answer.json()["error"] == "too_many"
+    problem(answer, 413, "too_many")
     assert outbox_count(client) == 0
 
 
@@ -278,7 +316,7 @@ def test_ndjson_streamed_from_a_generator_is_accepted_in_chunks(make_client):
     assert sent["lines"] == 40
     assert (body["accepted"], body["rejected"]) == (36, 3)
     assert [(e["line"], e["errors"][0]["type"]) for e in body["errors"]] == [
-        (6, "json_invalid"), (13, "too_large"), (21, "date_from_datetime_parsing")]
+        (6, "json_invalid"), (13, "too_large"), (21, "date_type")]
     assert client.app.state.store.count() == 36
     # the same stream again: all duplicates, nothing new
     again = client.post("/v1/records:batch", content=stream(),
@@ -312,7 +350,7 @@ def test_a_csv_uploaded_as_a_multipart_file_is_accepted(client):
     assert answer.status_code == 200, answer.text
     assert answer.json()["accepted"] == 1
     missing = client.post("/v1/records:csv", files={"other": ("x.csv", "a", "text/csv")})
-    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "file"
+    assert problem(missing, 422, "invalid")["errors"][0]["field"] == "file"
 
 
 def test_a_csv_with_a_bad_header_or_syntax_or_encoding_accepts_nothing(client):
@@ -320,19 +358,18 @@ def test_a_csv_with_a_bad_header_or_syntax_or_encoding_accepts_nothing(client):
     no_header = "\n".join(text.splitlines()[1:]) + "\n"
     answer = client.post("/v1/records:csv", content=no_header, headers={
         "Content-Type": "text/csv"})
-    assert answer.status_code == 422
-    assert answer.json()["error"] == "invalid_header"
+    problem(answer, 422, "invalid_header")
     assert "Zephyrine" not in answer.text and "1961-07-23" not in answer.text
 
     stray_quote = text + 'B,disposition,CA-LA,"2024\n'
     answer = client.post("/v1/records:csv", content=stray_quote, headers={
         "Content-Type": "text/csv"})
-    assert answer.status_code == 422
-    assert answer.json()["errors"][0]["message"] == "unreadable from line 3"
+    assert problem(answer, 422, "invalid_csv")["errors"][0]["message"] == (
+        "unreadable from line 3")
 
     latin1 = text.replace("Zephyrine", "Zéphyrine").encode("latin-1")
     answer = client.post("/v1/records:csv", content=latin1, headers={"Content-Type": "text/csv"})
-    assert answer.status_code == 400
+    problem(answer, 400, "invalid_encoding")
     assert outbox_count(client) == 0
 
 
@@ -352,9 +389,21 @@ def test_a_repeated_event_gets_the_original_answer_and_publishes_nothing_new(cli
 def test_the_same_event_id_with_other_content_is_409_and_changes_nothing(client):
     client.post("/v1/records", json=disposition())
     answer = client.post("/v1/records", json=changed(disposition(), first_name="Other"))
-    assert answer.status_code == 409
-    assert answer.json()["error"] == "conflict" and answer.json()["event_id"] == "LA-T-000001"
+    assert problem(answer, 409, "conflict")["event_id"] == "LA-T-000001"
     assert "Other" not in answer.text
+    assert outbox_count(client) == 1
+
+
+def test_the_same_instant_at_another_utc_offset_is_one_event_and_another_is_409(client):
+    first = client.post("/v1/records", json={**disposition(),
+                                             "occurred_at": "2024-03-01T09:30:00-08:00"})
+    again = client.post("/v1/records", json={**disposition(),
+                                             "occurred_at": "2024-03-01T17:30:00Z"})
+    assert first.status_code == again.status_code == 202
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    later = client.post("/v1/records", json={**disposition(),
+                                             "occurred_at": "2024-03-01T09:30:00Z"})
+    problem(later, 409, "conflict")
     assert outbox_count(client) == 1
 
 
@@ -375,12 +424,11 @@ def test_get_shows_where_an_event_stands_accepted_then_published(client):
 
 
 def test_get_an_unknown_event_is_404_and_an_id_two_courts_used_asks_which(client):
-    assert client.get("/v1/records/nope").status_code == 404
+    problem(client.get("/v1/records/nope"), 404, "not_found")
     client.post("/v1/records:batch", json=[disposition("X-1", court="CA-LA"),
                                            disposition("X-1", court="CA-SF")])
     ambiguous = client.get("/v1/records/X-1")
-    assert ambiguous.status_code == 409
-    assert ambiguous.json()["courts"] == ["CA-LA", "CA-SF"]
+    assert problem(ambiguous, 409, "ambiguous")["courts"] == ["CA-LA", "CA-SF"]
     assert client.get("/v1/records/X-1", params={"court": "CA-SF"}).json()["court"] == "CA-SF"
 
 
@@ -449,7 +497,6 @@ def test_a_store_that_is_away_is_503_without_the_events_details(client, monkeypa
 
     monkeypatch.setattr(client.app.state.store, "accept", away)
     answer = client.post("/v1/records", json=disposition())
-    assert answer.status_code == 503
+    problem(answer, 503, "unavailable")
     assert answer.headers["retry-after"] == "5"
-    assert answer.json()["error"] == "unavailable"
     assert "Zephyrine" not in answer.text and "1961" not in answer.text

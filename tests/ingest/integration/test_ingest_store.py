@@ -79,6 +79,48 @@ def test_repeats_inside_one_batch_are_answered_like_repeats_across_batches(store
     assert len(outbox_rows(store)) == 2
 
 
+def at(event: dict, occurred_at: str) -> dict:
+    return {**event, "occurred_at": occurred_at}
+
+
+def test_the_same_instant_at_another_utc_offset_is_the_same_event(store):
+    (first,) = store.accept(events(at(disposition(), "2024-03-01T09:30:00-08:00")))
+    (again,) = store.accept(events(at(disposition(), "2024-03-01T17:30:00Z")))
+    (third,) = store.accept(events(at(disposition(), "2024-03-01T18:30:00+01:00")))
+    assert (first.status, again.status, third.status) == ("accepted", "duplicate", "duplicate")
+    (row,) = outbox_rows(store)
+    assert orjson.loads(row.value)["occurred_at"] == "2024-03-01T17:30:00Z"
+
+
+def test_another_instant_under_the_same_event_id_is_still_a_conflict(store):
+    store.accept(events(at(disposition(), "2024-03-01T09:30:00-08:00")))
+    (other,) = store.accept(events(at(disposition(), "2024-03-01T09:30:00Z")))
+    assert other.status == "conflict"
+    outcomes = store.accept(events(at(registration(), "2024-03-02T02:00:00-08:00"),
+                                   at(registration(), "2024-03-02T10:00:00Z"),
+                                   at(registration(), "2024-03-02T10:00:01Z")))
+    assert [o.status for o in outcomes] == ["accepted", "duplicate", "conflict"]
+
+
+def test_an_event_stored_with_its_offset_before_utc_was_kept_compares_by_instant(
+        store, monkeypatch):
+    import clearway.ingest.store as module
+
+    keep_offset = monkeypatch.context()
+    with keep_offset as old:  # how events were stored before occurred_at was kept in UTC
+        old.setattr(module, "in_utc", lambda event: event)
+        store.accept(events(at(disposition(), "2024-03-01T09:30:00-08:00")))
+    (row,) = outbox_rows(store)
+    assert orjson.loads(row.value)["occurred_at"] == "2024-03-01T09:30:00-08:00"
+    same = [at(disposition(), "2024-03-01T09:30:00-08:00"),
+            at(disposition(), "2024-03-01T17:30:00Z")]
+    assert [o.status for o in store.accept(events(*same[:1]))] == ["duplicate"]
+    assert [o.status for o in store.accept(events(*same[1:]))] == ["duplicate"]
+    (other,) = store.accept(events(changed(same[1], first_name="Other")))
+    assert other.status == "conflict"
+    assert len(outbox_rows(store)) == 1
+
+
 def test_a_large_batch_keeps_outbox_rows_in_order_and_linked_to_their_events(store):
     batch = events(*(person(i) for i in range(1200)))
     assert {o.status for o in store.accept(batch)} == {"accepted"}

@@ -23,6 +23,7 @@ from tests.notify.builders import (
     new_id,
     postal_address,
 )
+from tests.problems import problem
 
 ADMIN = "cw_testadmin_" + "s" * 32
 OWNER = "o" * 32
@@ -105,14 +106,16 @@ def test_resend_puts_a_failed_delivery_back_and_refuses_what_must_not_be_sent(
     assert app.post(f"/v1/deliveries/{delivery_id}/resend", headers=auth()).json() == {
         "delivery_id": delivery_id, "status": "pending"}
     again = app.post(f"/v1/deliveries/{delivery_id}/resend", headers=auth())
-    assert again.status_code == 409 and again.json()["detail"]["reason"] == "status:pending"
+    assert problem(again, 409, "not_resendable")["reason"] == "status:pending"
     assert app.post("/v1/deliveries/nope/resend", headers=auth()).status_code == 404
     sf = key(store, ["notices:write"], ["CA-SF"])
     assert app.post(f"/v1/deliveries/{delivery_id}/resend", headers=auth(sf)).status_code == 404
 
     store.process([as_record(death(dead))], [])
     refused = app.post(f"/v1/deliveries/{dead_delivery}/resend", headers=auth())
-    assert refused.status_code == 409 and refused.json()["detail"]["reason"] == "deceased"
+    body = problem(refused, 409, "not_resendable")
+    assert body["reason"] == "deceased" and body["detail"] == (
+        "the person has died; nothing is sent to them")
 
 
 def test_an_in_doubt_email_found_delivered_is_marked_sent(
@@ -177,4 +180,31 @@ def test_the_failed_list_is_paged_with_next_after_until_it_answers_null(
 def test_a_cursor_that_is_not_one_of_ours_is_a_clear_422(app: TestClient) -> None:
     for path in ("/v1/deliveries", "/v1/notices"):
         answer = app.get(path, params={"after": "'; drop table notices"}, headers=auth())
-        assert answer.status_code == 422 and "after" in answer.text
+        body = problem(answer, 422, "invalid", never=("drop table",))
+        assert [e["field"] for e in body["errors"]] == ["query.after"]
+
+
+def test_an_unknown_id_a_bad_body_and_a_missing_key_are_problems_that_repeat_nothing(
+        app: TestClient, store: NotifyStore) -> None:
+    subject_id = new_id()
+    store.process([as_record(disposition(subject_id, court="CA-LA",
+                                         contact_details=contact(postal=postal_address())))], [])
+    assert problem(app.post("/v1/deliveries/no-such-delivery/resend", headers=auth()), 404,
+                   "not_found")["detail"] == "no such delivery"
+    problem(app.post("/v1/notices/no-such-notice/replan", headers=auth()), 404, "not_found")
+    url = f"/v1/subjects/{subject_id}/opt-outs"
+    bad = problem(app.put(url, json={"channel": "Herminia Quillfeather", "opted_out": "1961",
+                                     "email": EMAIL}, headers=auth()), 422, "invalid",
+                  never=("Herminia", "Quillfeather", "1961", EMAIL))
+    assert sorted((e["field"], e["type"]) for e in bad["errors"]) == [
+        ("channel", "literal_error"), ("email", "extra_forbidden"), ("opted_out", "bool_parsing")]
+    missing = problem(app.put(url, json={"opted_out": True}, headers=auth()), 422, "invalid")
+    assert missing["errors"] == [{"field": "channel", "type": "missing",
+                                  "message": "Field required"}]
+    problem(app.put(url, content=b'{"channel": "Herminia', headers={
+        **auth(), "Content-Type": "application/json"}), 400, "invalid_json", never=("Herminia",))
+    problem(app.put(url, content=b'{"channel": "letter"}', headers={
+        **auth(), "Content-Type": "text/plain"}), 415, "unsupported_media_type")
+    problem(app.put(url, json={"channel": "Herminia"}), 401, "unauthenticated",
+            never=("Herminia",))
+    assert store.opted_out(subject_id) == frozenset()

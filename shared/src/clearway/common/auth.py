@@ -11,8 +11,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 from sqlalchemy import Column, Engine, Float, MetaData, String, Table, select, update
+
+from clearway.common.http import problem
 
 SCOPES = {
     "records:write": "push court record events (ingest)",
@@ -167,26 +169,16 @@ def require(scope: str) -> Callable[[Request], Principal]:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
-            raise HTTPException(
-                401,
-                detail={
-                    "error": "unauthenticated",
-                    "message": "send an API key as Authorization: Bearer <key>",
-                },
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+            raise problem(401, "unauthenticated",
+                          "send an API key as Authorization: Bearer <key>",
+                          headers={"WWW-Authenticate": "Bearer"})
         keys: KeyStore = request.app.state.keys
         principal = keys.authenticate(token.strip())
         if principal is None:
-            raise HTTPException(
-                401,
-                detail={"error": "unauthenticated", "message": "unknown or revoked API key"},
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+            raise problem(401, "unauthenticated", "unknown or revoked API key",
+                          headers={"WWW-Authenticate": "Bearer"})
         if not principal.has(scope):
-            raise HTTPException(
-                403, detail={"error": "forbidden", "message": f"this key lacks the {scope} scope"}
-            )
+            raise problem(403, "forbidden", f"this key lacks the {scope} scope")
         return principal
 
     dependency.scopes = (scope,)  # type: ignore[attr-defined]
@@ -195,6 +187,4 @@ def require(scope: str) -> Callable[[Request], Principal]:
 
 def check_court(principal: Principal, court: str) -> None:
     if not principal.may_act_for(court):
-        raise HTTPException(
-            403, detail={"error": "forbidden", "message": f"this key may not act for court {court}"}
-        )
+        raise problem(403, "forbidden", "this key may not act for this court")

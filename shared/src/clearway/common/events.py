@@ -9,18 +9,21 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import langcodes
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     StringConstraints,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 EVENT_TYPES = ("disposition", "registration", "death", "court_order")
 LEVELS = ("felony", "misdemeanor", "infraction")
@@ -65,6 +68,43 @@ EmailAddress = Annotated[str, StringConstraints(
 )]
 
 
+# Dates, timestamps and numbers are taken only in their own JSON form (pydantic's lax mode
+# would take `0` or "0" as 1970-01-01, "1" as the count 1, `true` as 1 gram).
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_RFC3339 = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    """A date as `YYYY-MM-DD` (a JSON string) or a date object; never a number."""
+    if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise PydanticCustomError("date_type", "Input should be a date as YYYY-MM-DD")
+
+
+def _rfc3339(value: Any) -> Any:
+    """A timestamp as RFC 3339 text (`2024-03-01T09:30:00-08:00`) or a datetime; never a
+    number of seconds."""
+    if isinstance(value, dt.datetime) or (isinstance(value, str) and _RFC3339.match(value)):
+        return value
+    raise PydanticCustomError("datetime_type", "Input should be an RFC 3339 timestamp such "
+                              "as 2024-03-01T09:30:00-08:00")
+
+
+def _number(value: Any) -> Any:
+    """A JSON number (integer or decimal); never a string or a boolean."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    raise PydanticCustomError("float_type", "Input should be a number")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+# Whole numbers: a JSON integer only (not "1", not 1.0, not true).
+WholeNumber = Annotated[int, Strict()]
+Number = Annotated[float, BeforeValidator(_number)]
+Grams = Annotated[float, Field(ge=0), BeforeValidator(_number)]
+
+
 @lru_cache(maxsize=1024)
 def _valid_language(tag: str) -> bool:
     return bool(langcodes.tag_is_valid(tag))
@@ -107,31 +147,31 @@ class Subject(Closed):
     subject_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
     first_name: str | None = Field(default=None, min_length=1, max_length=100)
     last_name: str | None = Field(default=None, min_length=1, max_length=100)
-    date_of_birth: dt.date | None = None
+    date_of_birth: IsoDate | None = None
     contact: Contact | None = None
 
 
 class Sentence(Closed):
     kind: SentenceKind
-    end_date: dt.date | None = None
+    end_date: IsoDate | None = None
 
 
 class Facts(Closed):
-    grams: float | None = Field(default=None, ge=0)
-    plants: int | None = Field(default=None, ge=0)
+    grams: Grams | None = None
+    plants: WholeNumber | None = Field(default=None, ge=0)
     involved_minor: bool | None = None
     environmental_violation: bool | None = None
     imported: bool | None = None
 
 
 class Count(Closed):
-    count: int = Field(ge=1, le=999)
+    count: WholeNumber = Field(ge=1, le=999)
     statute: str = Field(min_length=1, max_length=80)
     description: str | None = Field(default=None, max_length=200)
     level: Level
-    offense_date: dt.date | None = None
+    offense_date: IsoDate | None = None
     disposition: CountDisposition
-    disposition_date: dt.date
+    disposition_date: IsoDate
     sentence: Sentence | None = None
     facts: Facts | None = None
 
@@ -150,19 +190,19 @@ class Case(Closed):
 
 class Registration(Closed):
     statute: str = Field(min_length=1, max_length=80)
-    date: dt.date
+    date: IsoDate
 
 
 class Death(Closed):
-    date: dt.date
+    date: IsoDate
 
 
 class CourtOrder(Closed):
     case_number: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._/-]+$")
-    count: int = Field(ge=1, le=999)
+    count: WholeNumber = Field(ge=1, le=999)
     outcome: Literal["granted", "denied"]
     relief: GrantedRelief
-    order_date: dt.date
+    order_date: IsoDate
 
 
 _PAYLOAD_OF = {
@@ -179,7 +219,7 @@ class RecordEvent(Closed):
     event_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
     event_type: EventType
     court: str = Field(pattern=COURT_CODE, description="court code such as CA-LA")
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
     subject: Subject
     case: Case | None = None
     registration: Registration | None = None
@@ -243,7 +283,7 @@ class Decision(Closed):
     subject_id: str
     court: str
     case_number: str
-    count: int
+    count: WholeNumber
     statute: str
     relief: DecisionRelief
     procedure: Procedure | None
@@ -251,10 +291,10 @@ class Decision(Closed):
     policy: PolicyName
     rule_pack: str
     rule_pack_version: str
-    version: int = Field(ge=1)
+    version: WholeNumber = Field(ge=1)
     supersedes: str | None
-    as_of: dt.date
-    decided_at: AwareDatetime
+    as_of: IsoDate
+    decided_at: Timestamp
 
     @model_validator(mode="after")
     def _procedure_goes_with_relief(self) -> Decision:

@@ -5,13 +5,13 @@ import asyncio
 import datetime as dt
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException
+from fastapi import Depends, FastAPI
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from clearway.common.auth import KeyStore, Principal, check_court, require
 from clearway.common.db import make_engine
 from clearway.common.events import Decision, RecordEvent, sealed_counts
-from clearway.common.http import create_app, error_responses
+from clearway.common.http import create_app, error_responses, problem
 from clearway.common.runtime import Runtime
 from clearway.common.topics import RECORDS
 from clearway.eligibility.domain.history import History
@@ -82,19 +82,19 @@ def build_app(settings: EligibilitySettings | None = None) -> FastAPI:
             if principal.may_act_for(d.court) and (d.court, d.case_number, d.count) not in sealed
         ]
         if not visible:  # unknown, or not this key's to see: the same answer
-            raise HTTPException(404, detail={"error": "not_found",
-                                             "message": "no decisions for this subject"})
+            raise problem(404, "not_found", "no decisions for this subject")
         return {"subject_id": subject_id,
                 "decisions": [d.model_dump(mode="json") for d in visible]}
 
     @app.post("/v1/evaluate", tags=["decisions"], response_model=EvaluateResponse,
               summary="Dry run: decide for the given events of one person; publishes nothing",
-              responses=error_responses(400))
+              responses=error_responses(400, 415, 422))
     async def evaluate(request: EvaluateRequest, principal: Reader) -> EvaluateResponse:
         subjects = {e.subject_id for e in request.events}
         if len(subjects) != 1:
-            raise HTTPException(422, detail={"error": "invalid", "errors": [{
-                "field": "events", "message": "all events must be of one subject_id"}]})
+            raise problem(422, "invalid", "the events are not of one person", errors=[{
+                "field": "events", "type": "one_subject",
+                "message": "all events must be of one subject_id"}])
         for court in {e.court for e in request.events}:
             check_court(principal, court)
         (subject_id,) = subjects

@@ -12,13 +12,13 @@ import threading
 from collections import defaultdict
 from typing import Annotated, Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, Query
 from fastapi.responses import StreamingResponse
 
 from clearway.common.auth import KeyStore, Principal, check_court, require
 from clearway.common.db import make_engine
 from clearway.common.events import Decision, RecordEvent
-from clearway.common.http import create_app, error_responses
+from clearway.common.http import Problem, create_app, error_responses, problem
 from clearway.common.runtime import Runtime
 from clearway.common.topics import DECISIONS, RECORDS
 from clearway.filing.adapters.documents import (
@@ -39,8 +39,8 @@ Writer = Annotated[Principal, Depends(require("motions:write"))]
 Status = Literal["draft", "ready", "included_in_bulk", "filed", "granted", "denied", "withdrawn"]
 
 
-def _not_found(what: str) -> HTTPException:
-    return HTTPException(404, detail={"error": "not_found", "message": f"no such {what}"})
+def _not_found(what: str) -> Problem:
+    return problem(404, "not_found", f"no such {what}")
 
 
 def _download(documents: DocumentStore, sha256: str, ext: str, media_type: str,
@@ -48,8 +48,8 @@ def _download(documents: DocumentStore, sha256: str, ext: str, media_type: str,
     try:
         body = documents.open(sha256, ext)
     except DocumentMissing:
-        raise HTTPException(404, detail={"error": "document_missing", "message":
-                                         f"document {sha256}.{ext} is not in the store"}) from None
+        raise problem(404, "document_missing",
+                      f"document {sha256}.{ext} is not in the store") from None
     body.close()
     return StreamingResponse(chunks(documents, sha256, ext), media_type=media_type, headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
@@ -96,9 +96,8 @@ def build_app(settings: FilingSettings | None = None) -> FastAPI:
     def bulk_document_for(principal: Principal, bulk_id: str) -> dict[str, object]:
         bulk = bulk_for(principal, bulk_id)
         if not principal.has("sealed:read") and store.bulk_lists_sealed(bulk_id):
-            raise HTTPException(403, detail={
-                "error": "sealed", "message": "the bulk motion lists a case a court ordered "
-                "dismissed and sealed: its documents need the sealed:read scope"})
+            raise problem(403, "sealed", "the bulk motion lists a case a court ordered "
+                          "dismissed and sealed: its documents need the sealed:read scope")
         return bulk
 
     def bulk_for(principal: Principal, bulk_id: str) -> dict[str, object]:
@@ -137,8 +136,7 @@ def build_app(settings: FilingSettings | None = None) -> FastAPI:
     async def motion_pdf(motion_id: str, principal: Reader) -> StreamingResponse:
         motion = await asyncio.to_thread(motion_for, principal, motion_id)
         if not motion.document_sha256:
-            raise HTTPException(409, detail={"error": "not_rendered", "message":
-                                             "the motion waits for the court record to render"})
+            raise problem(409, "not_rendered", "the motion waits for the court record to render")
         return _download(documents, motion.document_sha256, "pdf", "application/pdf",
                          f"motion-{motion.court}-{motion.case_number}-{motion_id}.pdf")
 
@@ -152,8 +150,7 @@ def build_app(settings: FilingSettings | None = None) -> FastAPI:
             motion = await asyncio.to_thread(store.file_motion, motion_id,
                                              dt.datetime.now(dt.UTC))
         except InvalidTransition as exc:
-            raise HTTPException(409, detail={"error": "invalid_status",
-                                             "message": str(exc)}) from None
+            raise problem(409, "invalid_status", str(exc)) from None
         runtime.wake_relay()
         if motion is None:
             raise _not_found("motion")
@@ -174,11 +171,9 @@ def build_app(settings: FilingSettings | None = None) -> FastAPI:
         try:
             result = await asyncio.to_thread(build, court)
         except NothingToFile as exc:
-            raise HTTPException(409, detail={"error": "nothing_to_file",
-                                             "message": str(exc)}) from None
+            raise problem(409, "nothing_to_file", str(exc)) from None
         except BulkConflict as exc:
-            raise HTTPException(409, detail={"error": "conflict", "message":
-                                             f"motions kept changing; try again ({exc})"}) from None
+            raise problem(409, "conflict", f"motions kept changing; try again ({exc})") from None
         runtime.wake_relay()
         return result
 

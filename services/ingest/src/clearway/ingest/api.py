@@ -1,7 +1,7 @@
 """Ingest's HTTP API: thin routes that parse, authorise, call the store and answer.
 
-Every error body is `{"error", "message", "errors"?}` and names fields, never values: a
-court record is full of names, birth dates and contacts."""
+Every error is a problem (RFC 9457, `application/problem+json`, clearway.common.http) that
+names fields, never values: a court record is full of names, birth dates and contacts."""
 from __future__ import annotations
 
 import asyncio
@@ -13,18 +13,22 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import Body, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.datastructures import Headers, UploadFile
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clearway.common.auth import KeyStore, Principal
 from clearway.common.db import make_engine
 from clearway.common.events import RecordEvent
-from clearway.common.http import create_app, error_responses
+from clearway.common.http import (
+    Problem,
+    create_app,
+    error_responses,
+    problem,
+    problem_response,
+)
 from clearway.common.runtime import Runtime
 from clearway.common.topics import RECORDS
 from clearway.ingest import metrics
@@ -37,11 +41,7 @@ from clearway.ingest.domain.csv_rows import (
     read_rows,
     with_rows,
 )
-from clearway.ingest.domain.validation import (
-    FieldError,
-    messages_from,
-    parse_event,
-)
+from clearway.ingest.domain.validation import FieldError, parse_event
 from clearway.ingest.examples import CSV_EXAMPLE, DISPOSITION_EXAMPLE, EXAMPLES, NDJSON_EXAMPLE
 from clearway.ingest.schemas import ERRORS, Accepted, BulkReport, Standing
 from clearway.ingest.settings import IngestSettings
@@ -57,8 +57,8 @@ FORBIDDEN_COURT: FieldError = {"field": "court", "type": "forbidden",
                                "message": "this key may not write for this court"}
 
 
-def _error(status: int, error: str, message: str, **extra: Any) -> HTTPException:
-    return HTTPException(status, detail={"error": error, "message": message, **extra})
+def _error(status: int, code: str, detail: str, **members: Any) -> Problem:
+    return problem(status, code, detail, **members)
 
 
 def _media_type(request: Request) -> str:
@@ -72,18 +72,15 @@ def authorize(request: Request, any_of: tuple[str, ...]) -> Principal:
     """A valid key (401 otherwise) holding one of the scopes (403 otherwise)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise HTTPException(401, detail={"error": "unauthenticated", "message":
-                                         "send an API key as Authorization: Bearer <key>"},
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise problem(401, "unauthenticated", "send an API key as Authorization: Bearer <key>",
+                      headers={"WWW-Authenticate": "Bearer"})
     keys: KeyStore = request.app.state.keys
     principal = keys.authenticate(token.strip())
     if principal is None:
-        raise HTTPException(401, detail={"error": "unauthenticated",
-                                         "message": "unknown or revoked API key"},
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise problem(401, "unauthenticated", "unknown or revoked API key",
+                      headers={"WWW-Authenticate": "Bearer"})
     if not any(principal.has(scope) for scope in any_of):
-        raise HTTPException(403, detail={"error": "forbidden", "message":
-                                         f"this key lacks the {' or '.join(any_of)} scope"})
+        raise problem(403, "forbidden", f"this key lacks the {' or '.join(any_of)} scope")
     return principal
 
 
@@ -166,12 +163,15 @@ class BodyLimit:
     @staticmethod
     async def _refuse(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
         metrics.REJECTED.labels("too_large").inc()
-        await JSONResponse(_too_large(limit), status_code=413)(scope, receive, send)
+        refused = problem(413, "too_large",
+                          f"the body is over {limit} bytes; send NDJSON for large backfills")
+        await problem_response(refused, scope)(scope, receive, send)
 
 
-def _too_large(limit: int) -> dict[str, str]:
-    return {"error": "too_large",
-            "message": f"the body is over {limit} bytes; send NDJSON for large backfills"}
+def _rejected(request: Request, exc: Problem) -> None:
+    """Counts each refused write by its code (`clearway_ingest_rejected_total{reason}`)."""
+    if request.method == "POST" and exc.status_code < 500:
+        metrics.REJECTED.labels(exc.code).inc()
 
 
 # --- the app ---------------------------------------------------------------------------
@@ -190,50 +190,20 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
         description=DESCRIPTION,
         runtime=runtime,
         keys=keys,
+        on_problem=_rejected,
     )
     app.state.store = store
     app.state.settings = settings
     app.add_middleware(BodyLimit, settings=settings)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = exc.detail
-        if isinstance(detail, dict):
-            body = detail
-        else:
-            body = {"error": _ERROR_NAMES.get(exc.status_code, "error"), "message": str(detail)}
-        if request.method == "POST" and exc.status_code < 500:
-            metrics.REJECTED.labels(str(body.get("error", "error"))).inc()
-        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # The key is checked before the body is judged: without a valid key, 401.
-        route = request.scope.get("route")
-        for dependant in getattr(getattr(route, "dependant", None), "dependencies", ()):
-            scopes = getattr(dependant.call, "scopes", None)
-            if scopes:
-                try:
-                    await asyncio.to_thread(authorize, request, scopes)
-                except HTTPException as denied:
-                    return await _http_error(request, denied)
-        errors = list(exc.errors())
-        if any(e.get("type") == "json_invalid" for e in errors):
-            return await _http_error(request, _error(400, "invalid_json",
-                                                     "the body is not valid JSON"))
-        metrics.REJECTED.labels("invalid").inc()
-        return JSONResponse({"error": "invalid", "message": "the request is not valid",
-                             "errors": messages_from(errors, prefix=("body",))},
-                            status_code=422)
 
     @app.exception_handler(DBAPIError)
     async def _store_away(request: Request, exc: DBAPIError) -> JSONResponse:
         # Nothing of the failed transaction was committed; what was is answered as a
         # duplicate when sent again.
         log.warning("store unavailable", extra={"error": type(exc.orig).__name__})
-        return JSONResponse({"error": "unavailable", "message": "the store is unavailable; "
-                             "retry (events accepted before answer as duplicates)"},
-                            status_code=503, headers={"Retry-After": "5"})
+        return problem_response(problem(
+            503, "unavailable", "the store is unavailable; retry (events accepted before "
+            "answer as duplicates)", headers={"Retry-After": "5"}), request.scope)
 
     async def accept(events: list[RecordEvent]) -> list[Outcome]:
         outcomes = await asyncio.to_thread(store.accept, events)
@@ -254,7 +224,7 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
         "back (header `Idempotent-Replayed: true`) and nothing new is published; with other "
         "content it is a 409.",
         response_model=Accepted,
-        responses={**error_responses(400, 409, 413, 422, 503, described=ERRORS),
+        responses={**error_responses(400, 409, 413, 415, 422, 503, described=ERRORS),
                    202: {"description": f"accepted: durable, and on its way to {RECORDS}",
                          "headers": {"Idempotent-Replayed": {
                              "description": "`true` when this event was accepted before",
@@ -546,10 +516,6 @@ async def _uploaded_file(request: Request) -> bytes:
 
 # --- OpenAPI ---------------------------------------------------------------------------
 
-_ERROR_NAMES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden",
-                404: "not_found", 405: "method_not_allowed", 409: "conflict",
-                413: "too_large", 415: "unsupported_media_type", 422: "invalid"}
-
 DESCRIPTION = f"""Court systems push record events here (contract section 2).
 
 **Accepted means durable**: an event is committed to the ingest store, with its outbox row,
@@ -560,7 +526,9 @@ retrying while the broker is away. `GET /v1/records/{{event_id}}` shows where it
 `records:read` to read standings) and the court codes it may write for; a key for `CA-LA`
 cannot push a `CA-SF` record (403).
 
-**Errors** name each bad field (`errors[].field`) and never repeat a submitted value.
+**Errors** are problems (RFC 9457, `application/problem+json`): `type`, `title`, `status`,
+`detail`, `instance`, a stable `code` and, for invalid input, `errors` naming each bad
+field (`errors[].field`); they never repeat a submitted value.
 """
 
 BATCH_DESCRIPTION = """Two forms:

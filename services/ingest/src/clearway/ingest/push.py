@@ -321,7 +321,9 @@ def _message_of(answer: httpx.Response) -> str:
         return "no details"
     if not isinstance(body, dict):
         return "no details"
-    text = str(body.get("message", body.get("error", "no details")))
+    detail = body.get("detail")  # a problem (RFC 9457); older answers had message, error
+    text = str(detail if isinstance(detail, str) else
+               body.get("message", body.get("error", "no details")))
     fields = [f"{e.get('field')} ({e.get('message')})" for e in body.get("errors") or []
               if isinstance(e, dict)]
     return text + (": " + "; ".join(fields[:10]) if fields else "")

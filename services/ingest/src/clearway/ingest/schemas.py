@@ -1,5 +1,7 @@
-"""The shapes ingest answers with, as documented in its OpenAPI. Error bodies
-(clearway.common.http.ErrorBody) name fields and never carry a submitted value."""
+"""The shapes ingest answers with, as documented in its OpenAPI. Error answers are
+problems (clearway.common.http.ProblemDetails) that name fields and never carry a
+submitted value; bulk reports list each bad item's field errors in the same
+{field, message, type, row?} shape."""
 from __future__ import annotations
 
 from typing import Literal

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from pydantic import ValidationError
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -82,6 +83,20 @@ def _digest(payload: bytes) -> str:
     return hashlib.sha256(payload).hexdigest()
 
 
+def in_utc(event: RecordEvent) -> RecordEvent:
+    """The event with `occurred_at` in UTC: the same instant at another UTC offset is the
+    same event (`2024-03-01T09:30:00-08:00` is `2024-03-01T17:30:00Z`), so it is stored,
+    published and compared in one form."""
+    at = event.occurred_at
+    if at.tzinfo is dt.UTC:
+        return event
+    return event.model_copy(update={"occurred_at": at.astimezone(dt.UTC)})
+
+
+def _payload_digest(event: RecordEvent) -> str:
+    return _digest(event.__pydantic_serializer__.to_json(event))
+
+
 class IngestStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -104,6 +119,7 @@ class IngestStore:
 
     def _accept(self, events: Sequence[RecordEvent]) -> list[Outcome]:
         now = time.time()
+        events = [in_utc(e) for e in events]
         messages = [
             OutboxMessage.of(RECORDS, e.subject_id, e, source="clearway/ingest",
                              ce_id=f"{e.court}/{e.event_id}")
@@ -123,7 +139,9 @@ class IngestStore:
                 digest = _digest(message.value)
                 prior = existing.get(key)
                 if prior is not None:
-                    status = "duplicate" if prior.payload_sha256 == digest else "conflict"
+                    same = prior.payload_sha256 == digest or self._same_as_stored(
+                        conn, event.court, event.event_id, digest)
+                    status = "duplicate" if same else "conflict"
                     outcomes.append(Outcome(event.event_id, event.court, status,
                                             _iso(prior.accepted_at)))
                 elif key in seen:
@@ -144,6 +162,22 @@ class IngestStore:
                     for (e, _, d), oid in zip(fresh, ids, strict=True)
                 ), key=lambda r: (r["court"], r["event_id"])))
         return outcomes
+
+    @staticmethod
+    def _same_as_stored(conn: Connection, court: str, event_id: str, digest: str) -> bool:
+        """Whether the stored event, in UTC, has this digest: an event accepted before
+        `occurred_at` was kept in UTC has the digest of its offset's form, so a repeat
+        (at that offset or another) is compared with the stored event itself."""
+        value = conn.execute(
+            select(outbox.c.value).join(records, outbox.c.id == records.c.outbox_id)
+            .where(records.c.court == court, records.c.event_id == event_id)).scalar()
+        if value is None:
+            return False
+        try:
+            stored = in_utc(RecordEvent.model_validate_json(value))
+        except ValidationError:
+            return False
+        return _payload_digest(stored) == digest
 
     def standing(self, event_id: str, courts: frozenset[str] | None,
                  hide_sealed: bool = False) -> list[Standing]:

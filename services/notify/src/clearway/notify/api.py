@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, Query
 from pydantic import BaseModel, ConfigDict
 
 from clearway.common.auth import KeyStore, Principal, check_court, require
 from clearway.common.db import make_engine
 from clearway.common.events import Decision, RecordEvent
-from clearway.common.http import create_app, error_responses
+from clearway.common.http import Problem, create_app, error_responses, problem
 from clearway.common.runtime import Runtime
 from clearway.common.topics import DECISIONS, RECORDS
 from clearway.notify.adapters.base import Channel
@@ -65,9 +65,9 @@ def hides_sealed(principal: Principal) -> bool:
     return not principal.has("sealed:read")
 
 
-def not_found(message: str) -> HTTPException:
+def not_found(message: str) -> Problem:
     """The one answer for what does not exist, is another court's, or is sealed."""
-    return HTTPException(404, detail={"error": "not_found", "message": message})
+    return problem(404, "not_found", message)
 
 
 def channels_from(settings: NotifySettings) -> dict[str, Channel]:
@@ -196,8 +196,7 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
             raise not_found("no such delivery")
         if outcome != "ok":
             message = RESEND_REFUSALS.get(outcome, f"delivery is {outcome.partition(':')[2]}")
-            raise HTTPException(409, detail={"error": "not_resendable", "reason": outcome,
-                                             "message": message})
+            raise problem(409, "not_resendable", message, reason=outcome)
         dispatcher.wake()
         return {"delivery_id": delivery_id, "status": "pending"}
 
@@ -210,8 +209,7 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
     async def mark_sent(delivery_id: str, principal: Writer) -> dict[str, object]:
         found = await delivery_for(principal, delivery_id)
         if not await asyncio.to_thread(store.mark_sent, delivery_id):
-            raise HTTPException(409, detail={"error": "not_failed",
-                                             "message": f"delivery is {found['status']}"})
+            raise problem(409, "not_failed", f"delivery is {found['status']}")
         runtime.wake_relay()
         return {"delivery_id": delivery_id, "status": "sent"}
 
@@ -223,8 +221,7 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
     async def replan(notice_id: str, principal: Writer) -> dict[str, object]:
         found = await notice_for(principal, notice_id)
         if not await asyncio.to_thread(store.replan, notice_id):
-            raise HTTPException(409, detail={"error": "not_unreachable",
-                                             "message": f"notice is {found['state']}"})
+            raise problem(409, "not_unreachable", f"notice is {found['state']}")
         dispatcher.wake()
         return {"notice_id": notice_id, "state": "pending"}
 
