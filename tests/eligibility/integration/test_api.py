@@ -174,3 +174,23 @@ def test_health_and_metrics_answer_without_a_key(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok", "service": "eligibility"}
     assert "clearway_events_consumed_total" in client.get("/metrics").text
     assert client.get("/readyz").status_code == 503  # no broker at 127.0.0.1:1
+
+
+def test_an_identity_conflict_shows_each_courts_date_of_birth_to_keys_of_those_courts(
+        client: TestClient) -> None:
+    la = event("e1", "CA-LA", "HS 11359", "2010-01-01", level="misdemeanor")
+    la["subject"]["date_of_birth"] = "1980-01-01"
+    sac = event("e2", "CA-SAC", "PC 459", "2011-01-01", case_number="C2")
+    sac["subject"]["date_of_birth"] = "1995-01-01"  # a minor in 2010 by this court's date
+    load(client, la, sac)
+    body = client.get("/v1/subjects/S1/decisions").json()
+    assert [r["code"] for r in body["decisions"][0]["reasons"]] == ["IDENTITY_CONFLICT"]
+    assert body["identity_conflict"]["dates_of_birth"] == [
+        {"court": "CA-LA", "date_of_birth": "1980-01-01"},
+        {"court": "CA-SAC", "date_of_birth": "1995-01-01"}]
+    only_la = client.get("/v1/subjects/S1/decisions",
+                         headers=key(client, ["decisions:read"], ["CA-LA"])).json()
+    assert only_la["identity_conflict"]["dates_of_birth"] == [
+        {"court": "CA-LA", "date_of_birth": "1980-01-01"},
+        {"court": "CA-SAC", "date_of_birth": None, "withheld": True}]
+    assert "1995" not in str(only_la)

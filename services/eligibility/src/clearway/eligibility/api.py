@@ -14,10 +14,10 @@ from clearway.common.events import Decision, RecordEvent, sealed_counts
 from clearway.common.http import create_app, error_responses, problem
 from clearway.common.runtime import Runtime
 from clearway.common.topics import RECORDS
-from clearway.eligibility.domain.history import History
+from clearway.eligibility.domain.history import History, identity_conflict_view
 from clearway.eligibility.domain.summary import summarise
 from clearway.eligibility.domain.versions import changes
-from clearway.eligibility.rulepacks import policy_names
+from clearway.eligibility.rulepacks import IDENTITY_CONFLICT, policy_names
 from clearway.eligibility.rulepacks.engine import decide
 from clearway.eligibility.settings import EligibilitySettings
 from clearway.eligibility.store import EligibilityStore, api_keys, outbox
@@ -70,7 +70,11 @@ def build_app(settings: EligibilitySettings | None = None) -> FastAPI:
     app.state.store = store
 
     @app.get("/v1/subjects/{subject_id}/decisions", tags=["decisions"],
-             summary="The current decision of each in-scope count of a person")
+             summary="The current decision of each in-scope count of a person",
+             description="When courts give different dates of birth and a count went to "
+             "review for it (`IDENTITY_CONFLICT`), `identity_conflict` shows each court's "
+             "date of birth: the values of the courts this key may act for, and only the "
+             "court codes of the others (`withheld`).")
     async def subject_decisions(subject_id: str, principal: Reader) -> dict[str, object]:
         found, events = await asyncio.gather(
             asyncio.to_thread(store.current_decisions, subject_id),
@@ -83,8 +87,12 @@ def build_app(settings: EligibilitySettings | None = None) -> FastAPI:
         ]
         if not visible:  # unknown, or not this key's to see: the same answer
             raise problem(404, "not_found", "no decisions for this subject")
-        return {"subject_id": subject_id,
-                "decisions": [d.model_dump(mode="json") for d in visible]}
+        body: dict[str, object] = {"subject_id": subject_id,
+                                   "decisions": [d.model_dump(mode="json") for d in visible]}
+        if any(r.code == IDENTITY_CONFLICT for d in visible for r in d.reasons):
+            body["identity_conflict"] = identity_conflict_view(
+                History.from_events(subject_id, events), principal.may_act_for)
+        return body
 
     @app.post("/v1/evaluate", tags=["decisions"], response_model=EvaluateResponse,
               summary="Dry run: decide for the given events of one person; publishes nothing",

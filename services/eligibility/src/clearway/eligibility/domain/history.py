@@ -12,7 +12,7 @@ reviewer (`IDENTITY_CONFLICT`)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from clearway.common.events import Count, RecordEvent
@@ -125,6 +125,16 @@ class History:
         return cls(subject_id, date_of_birth, counts,
                    tuple(sorted(registrations, key=lambda r: (r.date, str(r.statute)))),
                    death_date, tuple(sorted(by_court.items())))
+
+
+def identity_conflict_view(history: History, may_see: Callable[[str], bool]
+                           ) -> dict[str, object]:
+    """Each court's date of birth for a reviewer: the values of the courts `may_see`, only
+    the court codes of the others (one court's record is not another court's to read)."""
+    return {"dates_of_birth": [
+        {"court": court, "date_of_birth": born.isoformat()} if may_see(court)
+        else {"court": court, "date_of_birth": None, "withheld": True}
+        for court, born in history.dates_of_birth]}
 
 
 def age_on(date_of_birth: dt.date, day: dt.date) -> int:

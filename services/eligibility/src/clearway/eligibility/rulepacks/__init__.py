@@ -18,6 +18,9 @@ ENTRY_POINT_GROUP = "clearway.rulepacks"
 # Contract 4.4: the shipped policy table maps CA-LA to dismiss-all; every other court
 # gets the default policy.
 DEFAULT_POLICY = "statewide"
+# The reason every pack gives a count whose outcome depends on which court's view of the
+# person is right (engine.py decides on each court's date of birth).
+IDENTITY_CONFLICT = "IDENTITY_CONFLICT"
 SHIPPED_POLICY_TABLE: dict[str, str] = {"CA-LA": "dismiss-all"}
 
 _PACKS: dict[str, RulePack] = {}
