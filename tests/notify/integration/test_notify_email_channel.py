@@ -7,7 +7,7 @@ import email.policy
 import logging
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -20,6 +20,7 @@ from clearway.notify.adapters.email import (
     message_id_for,
 )
 from clearway.notify.domain.notices import NoticeFacts, render_notice
+from tests.notify.offices import LA_OFFICE, NEVER_ASK
 
 SENDER = "Clearway <notices@clearway.example>"
 
@@ -86,7 +87,7 @@ def recipient(**changes) -> Recipient:
     return Recipient(**values)
 
 
-def notice(language: str = "es", kind: str = "relief_granted"):
+def notice(language: str = "es", kind: str = "relief_granted", office=LA_OFFICE):
     return render_notice(
         NoticeFacts(
             kind=kind,  # type: ignore[arg-type]
@@ -96,6 +97,7 @@ def notice(language: str = "es", kind: str = "relief_granted"):
             case_number="BA123456",
             reliefs=("dismiss_and_seal",),
             language=language,
+            office=office,
         )
     )
 
@@ -281,3 +283,38 @@ async def test_a_refused_recipient_never_reaches_the_before_data_hook(mailbox):
     with pytest.raises(DeliveryError) as caught:
         await channel(port).send(recipient(), notice(), "k1", before_data=before_data)
     assert caught.value.permanent is True and called == []
+
+
+@pytest.mark.parametrize("language", ["en", "es", "hy", "ko", "tl", "vi", "zh"])
+@pytest.mark.asyncio
+async def test_the_email_comes_from_the_office_and_says_how_to_check_it(mailbox, language):
+    handler, port = mailbox
+    await channel(port).send(recipient(), notice(language), "k1")
+    mail_from, _, raw = handler.received[0]
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert message["From"].addresses[0].display_name == LA_OFFICE.name
+    assert message["From"].addresses[0].addr_spec == mail_from == "notices@clearway.example"
+    assert message["Reply-To"] is None
+    parts = {part.get_content_type(): part.get_content() for part in message.iter_parts()}
+    for body in parts.values():
+        body = body.replace("&#39;", "'")
+        assert LA_OFFICE.name in body and LA_OFFICE.phone in body
+        assert LA_OFFICE.website in body and LA_OFFICE.case_lookup_url in body
+        assert NEVER_ASK[language] in body.casefold()
+        assert "Clearway" not in body
+
+
+@pytest.mark.asyncio
+async def test_an_office_with_its_own_address_sends_from_it_with_its_reply_to(mailbox):
+    handler, port = mailbox
+    office = replace(LA_OFFICE, email_from="notices@da.lacounty.example",
+                     reply_to="help@da.lacounty.example")
+    message_id = await channel(port).send(recipient(), notice("en", office=office), "k1")
+    mail_from, _, raw = handler.received[0]
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert mail_from == "notices@da.lacounty.example"
+    assert str(message["From"]) == (
+        "Los Angeles County District Attorney's Office <notices@da.lacounty.example>")
+    assert str(message["Reply-To"]) == "help@da.lacounty.example"
+    # The Message-ID stays the service's, so a resend after an office change still matches.
+    assert message_id == message_id_for("k1", SENDER)

@@ -23,9 +23,11 @@ from clearway.notify.adapters.letter import (
     find_unicode_font,
 )
 from clearway.notify.domain.notices import NoticeFacts, render_notice
+from tests.notify.offices import LA_OFFICE, NEVER_ASK
 
 DAY = dt.date(2025, 11, 25)
-RETURN_ADDRESS = ("Clearway Notices", "PO Box 54321", "Los Angeles CA 90054")
+RETURN_ADDRESS = ("Fallback Sender", "PO Box 54321", "Los Angeles CA 90054")
+"""`LetterSettings.return_address`: printed only for a notice without an office (none is)."""
 ADDRESS = {
     "line1": "1234 W Sunset Blvd",
     "line2": "Apt 5",
@@ -59,6 +61,7 @@ def notice(language: str = "en", kind: str = "order_granted"):
             case_number="BA123456",
             reliefs=("dismiss_and_seal",),
             language=language,
+            office=LA_OFFICE,
         )
     )
 
@@ -83,16 +86,15 @@ def test_the_letter_adapter_is_a_channel(tmp_path):
 
 
 @pytest.mark.asyncio
-async def test_the_letter_pdf_holds_the_return_address_the_address_block_the_date_and_the_notice(
+async def test_the_letter_pdf_holds_the_office_letterhead_the_address_block_the_date_and_notice(
     tmp_path,
 ):
     the_notice = notice()
     letter_id = await channel(tmp_path).send(recipient(), the_notice, "decision-42.v1.letter")
     text = pdf_text(tmp_path / letter_id)
 
-    for line in RETURN_ADDRESS:
-        assert line in text
     lines = [line.strip() for line in text.splitlines()]
+    assert lines[:5] == [LA_OFFICE.name, *LA_OFFICE.address, LA_OFFICE.phone, LA_OFFICE.website]
     block = lines.index("Maria Lopez")
     assert lines[block : block + 4] == [
         "Maria Lopez",
@@ -342,3 +344,32 @@ async def test_a_postal_address_given_as_an_object_with_fields_is_accepted(tmp_p
     person = recipient(postal_address=SimpleNamespace(**ADDRESS))
     letter_id = await channel(tmp_path).send(person, notice(), "k1")
     assert "Los Angeles CA 90026" in pdf_text(tmp_path / letter_id)
+
+
+@needs_pdftotext
+@pytest.mark.asyncio
+async def test_the_return_address_is_the_sending_offices_not_a_generic_sender(tmp_path):
+    letter_id = await channel(tmp_path).send(recipient(), notice(), "k1")
+    text = pdftotext(tmp_path / letter_id)
+    sender_block = [line.strip() for line in text.split("Maria Lopez")[0].splitlines()
+                    if line.strip()]
+    assert sender_block == [LA_OFFICE.name, *LA_OFFICE.address, LA_OFFICE.phone,
+                            LA_OFFICE.website]
+    for line in RETURN_ADDRESS:
+        assert line not in text
+    assert "Clearway" not in text and "P.O. Box 0000" not in text
+    reader = PdfReader(io.BytesIO((tmp_path / letter_id).read_bytes()))
+    assert reader.metadata is not None and reader.metadata.author == LA_OFFICE.name
+
+
+@all_fonts
+@needs_pdftotext
+@pytest.mark.parametrize("language", ["en", "es", "hy", "ko", "tl", "vi", "zh"])
+@pytest.mark.asyncio
+async def test_every_letter_names_the_office_its_phone_and_that_nothing_is_ever_asked(
+        tmp_path, language):
+    letter_id = await channel(tmp_path).send(recipient(), notice(language), "k1")
+    text = squeezed(pdftotext(tmp_path / letter_id)).casefold()
+    for part in (LA_OFFICE.name, LA_OFFICE.phone, LA_OFFICE.website, LA_OFFICE.case_lookup_url,
+                 NEVER_ASK[language]):
+        assert squeezed(part).casefold() in text

@@ -17,6 +17,8 @@ import pytest
 from clearway.notify.adapters.base import Channel, DeliveryError, Recipient
 from clearway.notify.adapters.sms import SmsChannel, SmsSettings
 from clearway.notify.domain.notices import NoticeFacts, render_notice
+from clearway.notify.domain.sms import sms_segments
+from tests.notify.offices import LA_OFFICE, NEVER_ASK
 
 ACCOUNT = "AC0123456789abcdef0123456789abcdef"
 TOKEN = "secret-token"
@@ -94,7 +96,7 @@ def recipient(phone: str | None = "+14155550123") -> Recipient:
     )
 
 
-def notice(language: str = "en"):
+def notice(language: str = "en", office=LA_OFFICE):
     return render_notice(
         NoticeFacts(
             kind="relief_granted",
@@ -104,6 +106,7 @@ def notice(language: str = "en"):
             case_number="BA123456",
             reliefs=("dismiss_and_seal",),
             language=language,
+            office=office,
         )
     )
 
@@ -132,7 +135,7 @@ async def test_the_api_receives_the_form_with_basic_auth_and_the_idempotency_key
         "From": "+12135550100",
         "Body": notice("es").sms,
     }
-    assert request["form"]["Body"].startswith("Clearway: Buenas noticias.")
+    assert request["form"]["Body"].startswith("LA County DA: Su caso de cannabis BA123456")
 
 
 @pytest.mark.asyncio
@@ -209,3 +212,16 @@ async def test_errors_and_log_lines_hold_no_phone_number_and_no_message_text(api
         assert secret not in str(caught.value)
         assert secret not in logged
     assert TOKEN not in repr(channel(api.base_url).settings)
+
+
+@pytest.mark.parametrize("language", ["en", "es", "hy", "ko", "tl", "vi", "zh"])
+@pytest.mark.asyncio
+async def test_every_text_message_names_the_office_and_its_phone_and_asks_for_nothing(
+        api, language):
+    api.replies = [(201, {"sid": "SM1", "status": "queued"})]
+    await channel(api.base_url).send(recipient(), notice(language), "k1")
+    body = api.requests[0]["form"]["Body"]
+    assert body.startswith(f"{LA_OFFICE.short_name}: ")
+    assert LA_OFFICE.phone in body
+    assert NEVER_ASK[language] in body.casefold()
+    assert sms_segments(body) <= (1 if language in ("en", "es", "tl", "zh") else 2)

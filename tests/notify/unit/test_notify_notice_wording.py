@@ -9,6 +9,7 @@ import pytest
 
 from clearway.notify.domain.i18n import AVAILABLE_LANGUAGES
 from clearway.notify.domain.notices import NoticeFacts, RenderedNotice, render_notice
+from tests.notify.offices import LA_OFFICE, NEVER_ASK
 
 LA = "Superior Court of California, County of Los Angeles"
 RELIEFS = ("dismiss_and_seal", "reduce_to_misdemeanor", "reduce_to_infraction")
@@ -23,6 +24,7 @@ def facts(**changes: object) -> NoticeFacts:
         case_number="BA123456",
         reliefs=("dismiss_and_seal",),
         language="en",
+        office=LA_OFFICE,
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 
@@ -215,11 +217,14 @@ def _syllables(word: str) -> int:
 
 
 def _grade(text: str) -> tuple[float, float]:
-    """Flesch-Kincaid grade and mean sentence length of the prose (case details left out)."""
+    """Flesch-Kincaid grade and mean sentence length of the prose (case details, web
+    addresses and the office's signature block left out; the closing line is prose)."""
+    body, _, signature = text.partition("\n--\n")
+    closing = signature.rstrip("\n").rpartition("\n\n")[2]
     prose = " ".join(
-        line
-        for line in text.splitlines()
-        if line.strip() and not line.startswith(("Court:", "Case number:", "--"))
+        re.sub(r"https://\S+", "", line)
+        for line in (*body.splitlines(), closing)
+        if line.strip() and not line.startswith(("Court:", "Case number:"))
     )
     sentences = [s for s in re.split(r"[.!?:]\s", prose) if s.strip()]
     words = re.findall(r"[A-Za-z][A-Za-z'.]*", prose)
@@ -234,3 +239,56 @@ def test_the_english_wording_reads_at_about_a_sixth_grade_level(kind, relief):
     grade, mean_sentence = _grade(render_notice(facts(kind=kind, reliefs=(relief,))).text)
     assert grade <= 7.0
     assert mean_sentence <= 12
+
+
+# --- who sent it, and how to check it -------------------------------------------------
+
+
+@pytest.mark.parametrize("language", AVAILABLE_LANGUAGES)
+@pytest.mark.parametrize("kind", ["relief_granted", "order_granted", "order_denied"])
+def test_every_notice_names_its_office_and_says_how_to_check_it_and_that_nothing_is_asked(
+        language, kind):
+    notice = render_notice(facts(kind=kind, language=language))
+    for part in (notice.text, notice.html):
+        assert LA_OFFICE.name in part.replace("&#39;", "'")
+        assert LA_OFFICE.phone in part
+        assert LA_OFFICE.website in part
+        assert LA_OFFICE.case_lookup_url in part
+        assert NEVER_ASK[language] in part.casefold()
+    for line in LA_OFFICE.address:
+        assert line in notice.text
+    assert notice.sms.startswith(f"{LA_OFFICE.short_name}: ")
+    assert LA_OFFICE.phone in notice.sms
+    assert NEVER_ASK[language] in notice.sms.casefold()
+    assert notice.office == LA_OFFICE
+
+
+def test_the_english_notice_says_how_to_check_it_in_plain_words():
+    text = render_notice(facts()).text
+    assert "How to check this notice" in text
+    assert (f"To check that this notice is real, call {LA_OFFICE.phone}. "
+            f"This number is on the office's website: {LA_OFFICE.website}") in text
+    assert ("You can also look up your case on the court's website: "
+            f"{LA_OFFICE.case_lookup_url}") in text
+    assert "We never ask for payment or personal information." in text
+    assert "We never ask for a code or a password." in text
+
+
+def test_the_notice_is_signed_by_the_office_and_no_longer_by_clearway():
+    notice = render_notice(facts())
+    signature = notice.text.partition("\n--\n")[2]
+    assert signature.startswith(
+        f"Sent by: {LA_OFFICE.name}\n211 W Temple St\nLos Angeles CA 90012\n"
+        f"Phone: {LA_OFFICE.phone}\nWebsite: {LA_OFFICE.website}\n")
+    assert "Clearway" not in everything(notice)
+
+
+def test_a_court_without_a_case_lookup_page_is_checked_by_phone_alone():
+    notice = render_notice(facts(office=replace(LA_OFFICE, case_lookup_url=None)))
+    assert "look up your case" not in notice.text
+    assert LA_OFFICE.phone in notice.text
+
+
+def test_a_notice_without_its_sending_office_is_refused():
+    with pytest.raises(ValueError, match="office"):
+        render_notice(facts(office=None))

@@ -61,3 +61,24 @@ def test_the_language_is_the_persons_with_english_as_fallback() -> None:
                        60).language == "es"
     assert plan_notice(pending(person("a@example.org", language="fr")), 1000, EVERY,
                        60).language == "en"
+
+
+def test_a_notice_of_a_court_without_a_sending_office_is_held_and_looked_at_again_later(
+) -> None:
+    from clearway.notify.dispatch import HOLD_RECHECK_SECONDS
+
+    plan = plan_notice(pending(person("a@example.org")), 1000, EVERY, 60,
+                       courts_with_office=frozenset({"CA-LA"}))
+    assert (plan.state, plan.send, plan.wait_until) == ("wait", (), 1000 + HOLD_RECHECK_SECONDS)
+
+
+def test_a_notice_of_a_court_with_a_sending_office_is_planned_as_usual() -> None:
+    plan = plan_notice(pending(person("a@example.org")), 1000, EVERY, 60,
+                       courts_with_office=frozenset({"CA-FRE"}))
+    assert (plan.state, plan.send) == ("planned", ("email",))
+
+
+def test_a_death_suppresses_a_notice_even_while_its_court_has_no_office() -> None:
+    plan = plan_notice(pending(person("a@example.org"), deceased=True), 1000, EVERY, 60,
+                       courts_with_office=frozenset())
+    assert plan.state == "suppressed"

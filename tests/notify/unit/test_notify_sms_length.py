@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from clearway.notify.domain.i18n import AVAILABLE_LANGUAGES
 from clearway.notify.domain.notices import NoticeFacts, render_notice
-from clearway.notify.domain.sms import fits_gsm7, fold_to_gsm7, sms_encoding, sms_segments
+from clearway.notify.domain.sms import (
+    fits_gsm7,
+    fits_one_segment,
+    fold_to_gsm7,
+    sms_encoding,
+    sms_segments,
+)
+from tests.notify.offices import LA_OFFICE, NEVER_ASK
 
 
 def test_plain_text_and_the_accents_gsm7_has_fit_gsm7():
@@ -93,6 +102,7 @@ def notice(kind, reliefs, language, county="Los Angeles", case_number="BA123456"
             case_number=case_number,
             reliefs=reliefs,
             language=language,
+            office=LA_OFFICE,
         )
     )
 
@@ -109,29 +119,48 @@ def test_the_english_and_spanish_sms_fits_one_gsm7_segment_even_with_long_case_n
     assert len(sms) <= 160
     assert sms_segments(sms) == 1
     assert case_number in sms
-    assert sms.startswith("Clearway:")
+    assert sms.startswith("LA County DA: ")
+    assert LA_OFFICE.phone in sms
+    assert NEVER_ASK[language] in sms.casefold()
+
+
+def yolo_sms(language: str, short_name: str) -> str:
+    office = replace(LA_OFFICE, short_name=short_name, phone="213-555-0142")
+    return render_notice(NoticeFacts(
+        "order_granted", "M", "CA-LA", "Superior Court of California, County of Yolo", "B1",
+        ("reduce_to_misdemeanor",), language, office)).sms
 
 
 def test_the_sms_names_the_county_when_there_is_room():
-    assert "(Los Angeles County)" in notice("order_granted", ("dismiss_and_seal",), "en").sms
-    assert "(condado de Los Angeles)" in notice("order_granted", ("dismiss_and_seal",), "es").sms
+    sms = yolo_sms("zh", "LADA")
+    assert "（Yolo 縣）" in sms
+    assert fits_one_segment(sms)
+
+
+def test_the_sms_drops_the_county_before_the_office_its_phone_or_the_never_ask_line():
+    sms = yolo_sms("en", "LA County DA")
+    assert "Yolo" not in sms
+    assert sms.startswith("LA County DA: ") and "213-555-0142" in sms
+    assert "We never ask for payment or personal info" in sms
+    assert fits_one_segment(sms)
 
 
 def test_the_sms_leaves_the_county_out_when_the_court_name_has_none():
     rendered = render_notice(
         NoticeFacts(
-            "order_granted", "Maria", "CA-X", "Some Court", "BA123456", ("dismiss_and_seal",), "en"
+            "order_granted", "Maria", "CA-X", "Some Court", "BA123456", ("dismiss_and_seal",), "en",
+            LA_OFFICE,
         )
     )
-    assert "County" not in rendered.sms
+    assert "County" not in rendered.sms.removeprefix("LA County DA: ")
     assert "BA123456" in rendered.sms
 
 
-def test_the_relief_granted_sms_says_the_case_is_being_cleared_and_nothing_is_needed():
+def test_the_relief_granted_sms_says_who_sends_it_that_nothing_is_needed_and_how_to_check():
     sms = notice("relief_granted", ("dismiss_and_seal",), "en").sms
     assert sms == (
-        "Clearway: Good news. Your cannabis case BA123456 is being cleared. "
-        "You do not need to do anything. We will tell you when the court decides."
+        "LA County DA: Your cannabis case BA123456 is being cleared. Nothing to do. "
+        "To check, call (213) 555-0142. We never ask for payment or personal info."
     )
 
 
@@ -154,3 +183,29 @@ def test_a_ucs2_language_sms_is_kept_short_and_reports_its_segments(language, ki
 def test_a_chinese_sms_fits_one_ucs2_segment_for_a_usual_case_number():
     for kind, reliefs in KINDS:
         assert notice(kind, reliefs, "zh").sms_segments == 1
+
+
+@pytest.mark.parametrize("language", ["zh", "ko", "vi", "hy"])
+@pytest.mark.parametrize("kind,reliefs", KINDS)
+def test_a_ucs2_language_sms_names_the_office_its_phone_and_that_nothing_is_asked(
+        language, kind, reliefs):
+    sms = notice(kind, reliefs, language).sms
+    assert sms.startswith("LA County DA: ")
+    assert LA_OFFICE.phone in sms
+    assert NEVER_ASK[language] in sms.casefold()
+
+
+@pytest.mark.parametrize("language", ["en", "es", "tl", "zh", "ko", "vi", "hy"])
+@pytest.mark.parametrize("kind,reliefs", KINDS)
+def test_even_the_longest_case_number_keeps_every_sms_within_three_segments(
+        language, kind, reliefs):
+    assert notice(kind, reliefs, language, case_number=CASE_NUMBERS[2]).sms_segments <= 3
+
+
+def test_an_office_with_a_long_short_name_still_gets_its_shortest_sms():
+    wide = replace(LA_OFFICE, short_name="San Bernardino Co DA", phone="+1 (909) 555-0142")
+    sms = render_notice(NoticeFacts(
+        "order_denied", "M", "CA-SB", "Superior Court of California, County of San Bernardino",
+        CASE_NUMBERS[2], ("dismiss_and_seal",), "en", wide)).sms
+    assert sms.startswith("San Bernardino Co DA: ") and "+1 (909) 555-0142" in sms
+    assert sms_segments(sms) <= 2

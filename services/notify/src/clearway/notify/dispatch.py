@@ -18,6 +18,15 @@ A process that dies leaves its rows `sending`; once their lease runs out
   recorded `failed` with error `outcome_unknown` and listed for operators, who resend
   it after checking (a resend carries the same Message-ID).
 The same rule applies to a send that times out or loses its connection after handover.
+
+Sending offices. Every notice is sent in the name of its court's office (settings
+`sending_offices`). A notice of a court with no office configured is held, not sent with a
+generic sender (an unknown sender is what makes a true notice look like a scam): it stays
+`pending` and is looked at again every `HOLD_RECHECK_SECONDS`, so once the office is
+configured and the service restarted it goes out by itself. The service warns at start
+for each court with notices waiting and no office, and once per court when it first holds
+one. A delivery already planned whose court has lost its office fails (`no sending
+office ...`), for an operator to resend once the office is configured.
 """
 from __future__ import annotations
 
@@ -25,9 +34,10 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 
 from prometheus_client import Counter
+from sqlalchemy import select, union
 
 from clearway.common.courts import court_display_name
 from clearway.notify.adapters.base import Channel, DeliveryError, Recipient
@@ -36,22 +46,38 @@ from clearway.notify.domain.i18n import choose_language
 from clearway.notify.domain.notices import NoticeFacts, RenderedNotice, render_notice
 from clearway.notify.domain.retry import next_delay
 from clearway.notify.settings import NotifySettings
-from clearway.notify.store import DueDelivery, NotifyStore, PendingNotice, Plan, StaleDelivery
+from clearway.notify.store import (
+    OPEN,
+    DueDelivery,
+    NotifyStore,
+    PendingNotice,
+    Plan,
+    StaleDelivery,
+    deliveries,
+    notices,
+)
 
 log = logging.getLogger(__name__)
 DELIVERIES = Counter("clearway_notify_deliveries_total", "Delivery outcomes", ["channel", "status"])
 
 OUTCOME_UNKNOWN = "outcome_unknown"
 INTERRUPTED = "interrupted"
+HOLD_RECHECK_SECONDS = 300.0
+"""How often a notice held for want of its court's sending office is looked at again."""
 
 
 def plan_notice(pending: PendingNotice, now: float, offered: frozenset[str],
-                contact_wait_seconds: float) -> Plan:
-    """What to do with one pending notice (pure). `offered`: the channels configured."""
+                contact_wait_seconds: float,
+                courts_with_office: Collection[str] | None = None) -> Plan:
+    """What to do with one pending notice (pure). `offered`: the channels configured;
+    `courts_with_office`: the courts with a sending office (None: do not check), a notice
+    of any other court is held (`wait`)."""
     contact = pending.contact
     language = choose_language(contact.language if contact else None)
     if pending.deceased:
         return Plan("suppressed", language)
+    if courts_with_office is not None and pending.court not in courts_with_office:
+        return Plan("wait", language, wait_until=now + HOLD_RECHECK_SECONDS)
     if contact is None:
         deadline = pending.created_at + contact_wait_seconds
         if now < deadline:  # the person's court record may still be on its way
@@ -89,6 +115,44 @@ class Dispatcher:
         self._plan_now = True
         self._next_plan = 0.0
         self._next_recovery = 0.0
+        self.offices = settings.offices()
+        self._held_courts: set[str] = set()
+
+    def warn_about_offices(self) -> None:
+        """At start: say when the development placeholder offices are in use, and name each
+        court with notices waiting but no sending office (court codes only)."""
+        if self.settings.offices_are_placeholders():
+            log.warning("sending offices: the development placeholders are in use "
+                        "(CLEARWAY_NOTIFY_SENDING_OFFICES is unset); configure each court's "
+                        "office before notices go to real people",
+                        extra={"courts": sorted(self.offices)})
+        else:
+            log.info("sending offices configured", extra={"courts": sorted(self.offices)})
+        try:
+            waiting = self.courts_waiting()
+        except Exception as exc:  # the store is briefly away: planning will warn instead
+            log.warning("cannot list the courts with notices waiting",
+                        extra={"error": type(exc).__name__})
+            return
+        for court in sorted(waiting - set(self.offices)):
+            self._held_courts.add(court)
+            log.warning("no sending office configured for a court with notices waiting: "
+                        "its notices are held until one is (CLEARWAY_NOTIFY_SENDING_OFFICES)",
+                        extra={"court": court})
+
+    def courts_waiting(self) -> set[str]:
+        """The courts with notices not yet planned or deliveries not yet made."""
+        query = union(
+            select(notices.c.court).where(notices.c.state == "pending"),
+            select(deliveries.c.court).where(deliveries.c.status.in_(OPEN)))
+        with self.store.engine.connect() as conn:
+            return {row[0] for row in conn.execute(query)}
+
+    def _hold(self, court: str) -> None:
+        if court not in self._held_courts:
+            self._held_courts.add(court)
+            log.warning("notices held: no sending office configured for the court "
+                        "(CLEARWAY_NOTIFY_SENDING_OFFICES)", extra={"court": court})
 
     def wake(self) -> None:
         """New notices or an operator's resend: plan and claim now."""
@@ -110,6 +174,7 @@ class Dispatcher:
     async def run(self) -> None:
         self._running = True
         try:
+            await asyncio.to_thread(self.warn_about_offices)
             while not self._stopping.is_set():
                 try:
                     busy = await self.step()
@@ -175,7 +240,15 @@ class Dispatcher:
     def plan_pending(self) -> int:
         offered = frozenset(self.channels)
         wait = self.settings.contact_wait_seconds
-        return self.store.plan_pending(lambda p, now: plan_notice(p, now, offered, wait))
+        offices = frozenset(self.offices)
+
+        def decide(pending: PendingNotice, now: float) -> Plan:
+            plan = plan_notice(pending, now, offered, wait, offices)
+            if plan.state == "wait" and pending.court not in offices:
+                self._hold(pending.court)
+            return plan
+
+        return self.store.plan_pending(decide)
 
     def resolve_stale(self, stale: StaleDelivery) -> tuple[str, str, float | None]:
         """The documented policy for a send whose process died (see the module doc)."""
@@ -200,11 +273,17 @@ class Dispatcher:
 
     def _render(self, due: DueDelivery) -> RenderedNotice:
         contact = due.contact
+        office = self.offices.get(due.court)
+        if office is None:  # planned before the office was removed from the settings
+            self._hold(due.court)
+            raise DeliveryError(f"no sending office configured for court {due.court}",
+                                permanent=True)
         return render_notice(NoticeFacts(
             kind=due.kind,  # type: ignore[arg-type]
             first_name=(contact.first_name if contact else None) or "", court=due.court,
             court_name=court_display_name(due.court), case_number=due.case_number,
-            reliefs=due.reliefs, language=contact.language if contact else None))
+            reliefs=due.reliefs, language=contact.language if contact else None,
+            office=office))
 
     async def deliver(self, due: DueDelivery) -> None:
         """One attempt of one claimed delivery; the outcome is always recorded."""

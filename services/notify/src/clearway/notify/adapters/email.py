@@ -1,4 +1,9 @@
-"""E-mail channel: one multipart/alternative message (text + HTML) over SMTP."""
+"""E-mail channel: one multipart/alternative message (text + HTML) over SMTP.
+
+The message comes from the notice's sending office: `From:` carries the office's name and
+its `email_from` address (default: the address of `SmtpSettings.sender`), and `Reply-To:`
+the office's `reply_to` when configured. The Message-ID depends only on the dedupe key and
+`SmtpSettings.sender`, so it stays the same when an office's details change."""
 
 from __future__ import annotations
 
@@ -53,13 +58,25 @@ def message_id_for(dedupe_key: str, sender: str) -> str:
     return f"<notice.{digest}@{domain}>"
 
 
+def sender_of(settings: SmtpSettings, notice: RenderedNotice) -> str | Address:
+    """`From:`: the office's name at its own address, or at the SMTP sender's address."""
+    office = notice.office
+    if office is None:
+        return settings.sender
+    _, default_address = parseaddr(settings.sender)
+    address = office.email_from or default_address or "notices@clearway.invalid"
+    return Address(display_name=" ".join(office.name.split()), addr_spec=address)
+
+
 def build_message(
     settings: SmtpSettings, to: Recipient, notice: RenderedNotice, dedupe_key: str
 ) -> EmailMessage:
     if not to.email or not to.email.strip():
         raise DeliveryError("recipient has no e-mail address", permanent=True)
     message = EmailMessage()
-    message["From"] = settings.sender
+    message["From"] = sender_of(settings, notice)
+    if notice.office is not None and notice.office.reply_to:
+        message["Reply-To"] = Address(addr_spec=notice.office.reply_to)
     try:
         message["To"] = Address(addr_spec=to.email.strip())
     except (ValueError, IndexError) as exc:

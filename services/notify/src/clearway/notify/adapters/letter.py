@@ -9,6 +9,11 @@ returned, so a retry (even on a later day) never prints a second letter.
 The PDF is deterministic: the same recipient, notice, date and fonts give the same
 bytes.
 
+The letterhead, top left, is the notice's sending office (its name, postal address, phone
+and website); the office's name and address are the return address. A notice without an
+office (none is rendered so; see `domain/offices.py`) would fall back to
+``LetterSettings.return_address``.
+
 Fonts and scripts. Names and addresses are printed exactly as recorded, and the notice
 in the reader's language: every language notify offers (en es hy ko tl vi zh). A letter
 whose text is all Latin-1 (English, Spanish, Tagalog, with Latin-1 names) uses the PDF
@@ -216,7 +221,14 @@ def render_letter_pdf(
     fonts (None: the core font only), embedded only when the text needs them."""
     fonts = fonts or FontSet(())
     address = _address_lines(to)
-    return_address = [_clean(line) for line in return_address]
+    office = notice.office
+    if office is not None:
+        letterhead = _clean(office.name)
+        return_address = [_clean(line) for line in office.address]
+        contact_lines = [_clean(office.phone), _clean(office.website)]
+    else:
+        letterhead, *return_address = [_clean(line) for line in return_address] or [""]
+        contact_lines = []
 
     def notice_text(candidate: RenderedNotice) -> str:
         return "\n".join((candidate.subject, candidate.text, _letter_date(day, candidate.language)))
@@ -232,9 +244,10 @@ def render_letter_pdf(
     pdf = _LetterPDF(orientation="portrait", unit="mm", format="letter")
     pdf.set_creation_date(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC))
     pdf.set_producer("Clearway notify")
-    pdf.set_author("Clearway")
+    pdf.set_author(letterhead or "Clearway")
     pdf.set_lang(chosen.language)
-    everything = "\n".join((notice_text(chosen), *address, *return_address))
+    everything = "\n".join(
+        (notice_text(chosen), *address, letterhead, *return_address, *contact_lines))
     family = fonts.install(pdf, everything, bold=False) if fonts else None
     if family is None:  # the core font: Latin-1 only
         family, fit = "Helvetica", FontSet(())
@@ -247,9 +260,11 @@ def render_letter_pdf(
     pdf.add_page()
     wrap = WrapMode.CHAR if chosen.language.split("-")[0] in _NO_SPACE_SCRIPTS else WrapMode.WORD
 
-    # Sender (return address), top left.
+    # Letterhead and return address (the sending office), top left.
+    pdf.set_font(family, size=12)
+    pdf.cell(0, 6, _fit(fit, letterhead), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(family, size=9)
-    for line in return_address:
+    for line in (*return_address, *contact_lines):
         pdf.cell(0, 4.5, _fit(fit, line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     # Recipient, placed for the window of a #10 envelope with the letter tri-folded.

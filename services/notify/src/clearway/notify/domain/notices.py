@@ -7,6 +7,14 @@ terms explained once.
 
 A notice only ever carries the facts handed to ``render_notice`` (one person, one
 case), so it cannot hold anyone else's data.
+
+Every notice names the office that sends it for the court (``NoticeFacts.office``, a
+district attorney's or public defender's office from the settings): the e-mail and the
+letter end with a block saying how to check the notice is real (the office's published
+phone number, the court's case lookup page) and that nothing is ever asked of the person
+(no payment, no personal information, no code), then the office's signature; every text
+message starts with the office's short name and ends with its phone number and the same
+promise, in one segment whenever a variant fits.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from clearway.notify.domain.i18n import (
     choose_language,
     translate,
 )
+from clearway.notify.domain.offices import SendingOffice
 from clearway.notify.domain.sms import fits_one_segment, fold_to_gsm7, sms_segments
 
 __all__ = [
@@ -34,6 +43,7 @@ __all__ = [
     "RELIEF_WORDS",
     "RenderedNotice",
     "SMS_ACCENT_FOLDING",
+    "SendingOffice",
     "choose_language",
     "render_notice",
 ]
@@ -62,6 +72,8 @@ class NoticeFacts:
     case_number: str
     reliefs: tuple[str, ...]
     language: str | None
+    office: SendingOffice
+    """Who sends the notice for this court (named on every channel, with how to check)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,8 @@ class RenderedNotice:
     text: str
     html: str
     sms: str
+    office: SendingOffice | None = None
+    """The sending office: the letter's letterhead and return address, the e-mail's sender."""
     english: RenderedNotice | None = field(default=None, compare=False, repr=False)
     """The same notice in English when ``language`` is not English, for channels that
     cannot show the language (a letter printed without a font for its script)."""
@@ -88,14 +102,29 @@ HEADING_YOUR_CASE = N_("Your case")
 COURT_LINE = N_("Court: {court_name}")
 CASE_LINE = N_("Case number: {case_number}")
 FOOTER = N_(
-    "This notice is from Clearway. Clearway helps clear old cannabis convictions "
-    "under a California law called Proposition 64. Please keep this notice."
+    "This notice is about clearing old cannabis convictions under Proposition 64, "
+    "a California law. Please keep this notice."
 )
 NOTHING_TO_DO = N_("You do not need to do anything.")
 COPY_OF_ORDER = N_(
     "Ask the clerk of the {court_name} for a copy of the court order. "
     "Give the clerk your case number: {case_number}."
 )
+
+# Who sent the notice, and how to check it is real (every notice, every channel).
+HEADING_CHECK = N_("How to check this notice")
+CHECK_CALL = N_(
+    "To check that this notice is real, call {phone}. "
+    "This number is on the office's website: {website}"
+)
+CHECK_COURT = N_("You can also look up your case on the court's website: {case_lookup_url}")
+NEVER_ASK = N_(
+    "We never ask for payment or personal information. We never ask for a code "
+    "or a password. If someone asks you for these, it is not us."
+)
+SENT_BY = N_("Sent by: {office_name}")
+PHONE_LINE = N_("Phone: {phone}")
+WEBSITE_LINE = N_("Website: {website}")
 
 # relief_granted: eligible; the court has not decided yet.
 GRANTED_SUBJECT = N_("Good news about your cannabis case {case_number}")
@@ -183,70 +212,85 @@ DENIED_HELP = N_(
     "your options. The public defender may help you for free."
 )
 
-# SMS: variants in order of preference; the first that fits one segment is sent.
-# A variant with {county} is skipped when the court name names no county.
+# SMS: "<office short name>: " + one of the messages + one of the check lines. The
+# first (message, check line) pair that fits one segment is sent, trying every check line
+# with the first message before the next message. A variant with {county} is skipped when
+# the court name names no county.
 SMS: dict[tuple[str, str | None], tuple[str, ...]] = {
     ("relief_granted", None): (
         N_(
-            "Clearway: Good news. Your cannabis case {case_number} is being cleared. "
-            "You do not need to do anything. We will tell you when the court decides."
-        ),
-        N_(
-            "Clearway: Good news. Your cannabis case {case_number} is being cleared. "
+            "Good news. Your cannabis case {case_number} is being cleared. "
             "You do not need to do anything."
         ),
+        N_("Your cannabis case {case_number} is being cleared. Nothing to do."),
+        N_("Your cannabis case {case_number} is being cleared."),
     ),
     ("order_granted", "dismiss_and_seal"): (
         N_(
-            "Clearway: Good news. The court dismissed and sealed your cannabis case "
+            "Good news. The court dismissed and sealed your cannabis case "
             "{case_number} ({county} County). You do not need to do anything."
         ),
         N_(
-            "Clearway: Good news. The court dismissed and sealed your cannabis case "
+            "Good news. The court dismissed and sealed your cannabis case "
             "{case_number}. You do not need to do anything."
         ),
+        N_("Your cannabis case {case_number} is dismissed and sealed."),
     ),
     ("order_granted", "reduce_to_misdemeanor"): (
         N_(
-            "Clearway: Good news. In your cannabis case {case_number} ({county} County), "
+            "Good news. In your cannabis case {case_number} ({county} County), "
             "the court changed your felony to a misdemeanor."
         ),
         N_(
-            "Clearway: Good news. In your cannabis case {case_number}, the court changed "
+            "Good news. In your cannabis case {case_number}, the court changed "
             "your felony to a misdemeanor."
         ),
+        N_("Cannabis case {case_number}: your felony is now a misdemeanor."),
     ),
     ("order_granted", "reduce_to_infraction"): (
         N_(
-            "Clearway: Good news. In your cannabis case {case_number} ({county} County), "
+            "Good news. In your cannabis case {case_number} ({county} County), "
             "the court changed your conviction to an infraction."
         ),
         N_(
-            "Clearway: Good news. In your cannabis case {case_number}, the court changed "
+            "Good news. In your cannabis case {case_number}, the court changed "
             "your conviction to an infraction."
         ),
+        N_("Cannabis case {case_number}: your conviction is now an infraction."),
     ),
     ("order_granted", None): (
         N_(
-            "Clearway: Good news. The court ruled for you in your cannabis case "
+            "Good news. The court ruled for you in your cannabis case "
             "{case_number} ({county} County). You do not need to do anything."
         ),
         N_(
-            "Clearway: Good news. The court ruled for you in your cannabis case "
+            "Good news. The court ruled for you in your cannabis case "
             "{case_number}. You do not need to do anything."
         ),
+        N_("The court ruled for you in your cannabis case {case_number}."),
     ),
     ("order_denied", None): (
         N_(
-            "Clearway: The court did not clear your cannabis case {case_number} "
+            "The court did not clear your cannabis case {case_number} "
             "({county} County). A public defender or lawyer can help you."
         ),
         N_(
-            "Clearway: The court did not clear your cannabis case {case_number}. "
+            "The court did not clear your cannabis case {case_number}. "
             "A public defender or lawyer can help you."
         ),
+        N_("Your cannabis case {case_number} was not cleared. A lawyer can help."),
+        N_("Your cannabis case {case_number} was not cleared."),
     ),
 }
+SMS_CHECK: tuple[str, ...] = (
+    N_(
+        "To check this message, call {phone}. "
+        "We never ask for payment or personal information."
+    ),
+    N_("To check, call {phone}. We never ask for payment or personal info."),
+    N_("Check: {phone}. We never ask for payment or personal info."),
+)
+"""How to check a text message, and that nothing is asked: every SMS ends with one."""
 
 RELIEF_WORDS = GRANTED_RELIEF
 """English explanation of each relief, keyed by the contract's relief code."""
@@ -289,6 +333,9 @@ font-size:17px;line-height:1.5;color:#1b1b1b;background:#ffffff;">
 {%- endif %}
 {%- endfor %}
 <hr style="border:0;border-top:1px solid #cccccc;margin:24px 0 12px;">
+<p style="font-size:15px;margin:0 0 12px;">
+{%- for line in signature %}{{ line }}{% if not loop.last %}<br>{% endif %}{% endfor -%}
+</p>
 <p style="font-size:14px;color:#555555;margin:0;">{{ footer }}</p>
 </div>
 </body>
@@ -297,7 +344,7 @@ font-size:17px;line-height:1.5;color:#1b1b1b;background:#ffffff;">
 )
 
 
-def _text(blocks: Iterable[_Block], footer: str) -> str:
+def _text(blocks: Iterable[_Block], signature: Iterable[str], footer: str) -> str:
     parts: list[str] = []
     for block in blocks:
         lines: list[str] = []
@@ -306,7 +353,8 @@ def _text(blocks: Iterable[_Block], footer: str) -> str:
         lines.extend(block.paragraphs)
         lines.extend(f"- {b}" for b in block.bullets)
         parts.append("\n".join(lines))
-    parts.append(f"--\n{footer}")
+    parts.append("--\n" + "\n".join(signature))
+    parts.append(footer)
     return "\n\n".join(parts) + "\n"
 
 
@@ -334,6 +382,40 @@ def _unique(reliefs: Iterable[str]) -> tuple[str, ...]:
         if relief not in seen:
             seen.append(relief)
     return tuple(seen)
+
+
+def _office_values(office: SendingOffice) -> dict[str, str]:
+    return {
+        "office_name": _one_line(office.name),
+        "phone": _one_line(office.phone),
+        "website": _one_line(office.website),
+        "case_lookup_url": _one_line(office.case_lookup_url or ""),
+    }
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+def _check_block(office: SendingOffice, lang: str) -> _Block:
+    """How to check the notice is real without trusting it: the office's published number,
+    the court's own case lookup, and that nothing is ever asked of the person."""
+    values = _office_values(office)
+    paragraphs = [translate(lang, CHECK_CALL, **values)]
+    if office.case_lookup_url:
+        paragraphs.append(translate(lang, CHECK_COURT, **values))
+    paragraphs.append(translate(lang, NEVER_ASK, **values))
+    return _Block(heading=translate(lang, HEADING_CHECK), paragraphs=tuple(paragraphs))
+
+
+def _signature(office: SendingOffice, lang: str) -> tuple[str, ...]:
+    values = _office_values(office)
+    return (
+        translate(lang, SENT_BY, **values),
+        *(_one_line(line) for line in office.address if line.strip()),
+        translate(lang, PHONE_LINE, **values),
+        translate(lang, WEBSITE_LINE, **values),
+    )
 
 
 def _blocks(facts: NoticeFacts, lang: str, reliefs: tuple[str, ...]) -> tuple[str, list[_Block]]:
@@ -394,6 +476,7 @@ def _blocks(facts: NoticeFacts, lang: str, reliefs: tuple[str, ...]) -> tuple[st
         ]
     else:
         raise ValueError(f"unknown notice kind {facts.kind!r}")
+    blocks.append(_check_block(facts.office, lang))
     return subject, blocks
 
 
@@ -403,10 +486,18 @@ def _sms(facts: NoticeFacts, lang: str, reliefs: tuple[str, ...]) -> str:
         key = (facts.kind, reliefs[0])
     case_number = facts.case_number.strip()
     county = _county(facts.court_name)
-    candidates = [
+    messages = [
         translate(lang, msgid, case_number=case_number, county=county or "")
         for msgid in SMS[key]
         if county or "{county}" not in msgid
+    ]
+    checks = [translate(lang, msgid, phone=_one_line(facts.office.phone)) for msgid in SMS_CHECK]
+    sender = _one_line(facts.office.short_name)
+    candidates = [
+        # No space after a full-width stop (Chinese): it would cost a UCS-2 character.
+        f"{sender}: {message}{'' if message.endswith('。') else ' '}{check}"
+        for message in messages
+        for check in checks
     ]
     if lang.split("-")[0] in SMS_ACCENT_FOLDING:
         candidates = [fold_to_gsm7(c) for c in candidates]
@@ -421,19 +512,25 @@ def _render(facts: NoticeFacts, lang: str) -> RenderedNotice:
     if facts.kind in ("relief_granted", "order_granted") and not reliefs:
         raise ValueError(f"a {facts.kind} notice needs at least one relief")
     subject, blocks = _blocks(facts, lang, reliefs)
+    signature = _signature(facts.office, lang)
     footer = translate(lang, FOOTER)
-    html = _HTML.render(lang=lang, subject=subject, blocks=blocks, footer=footer)
+    html = _HTML.render(
+        lang=lang, subject=subject, blocks=blocks, signature=signature, footer=footer
+    )
     return RenderedNotice(
         language=lang,
         subject=subject,
-        text=_text(blocks, footer),
+        text=_text(blocks, signature, footer),
         html=html,
         sms=_sms(facts, lang, reliefs),
+        office=facts.office,
     )
 
 
 def render_notice(facts: NoticeFacts) -> RenderedNotice:
-    """Write the notice for ``facts`` in the person's language (English when we lack it).
+    """Write the notice for ``facts`` in the person's language (English when we lack it),
+    from ``facts.office``: its name and phone in every channel, how to check the notice,
+    and that nothing is ever asked of the person.
 
     ``relief_granted`` and ``order_granted`` need at least one relief; ``order_denied``
     may name the reliefs the court refused. Raises ``ValueError`` for an unknown kind
@@ -441,6 +538,8 @@ def render_notice(facts: NoticeFacts) -> RenderedNotice:
     """
     if facts.kind not in NOTICE_KINDS:
         raise ValueError(f"unknown notice kind {facts.kind!r}")
+    if not isinstance(facts.office, SendingOffice):
+        raise ValueError("a notice needs the office that sends it (NoticeFacts.office)")
     lang = choose_language(facts.language, AVAILABLE_LANGUAGES)
     notice = _render(facts, lang)
     if lang != SOURCE_LANGUAGE:
@@ -450,6 +549,7 @@ def render_notice(facts: NoticeFacts) -> RenderedNotice:
             text=notice.text,
             html=notice.html,
             sms=notice.sms,
+            office=notice.office,
             english=_render(facts, SOURCE_LANGUAGE),
         )
     return notice
