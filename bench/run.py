@@ -38,7 +38,8 @@ from clearway.common.datagen import generate_events
 from clearway.common.devstack import ServiceProcess, Stack, dev_api_key
 from clearway.common.envelope import encode
 from clearway.common.events import RecordEvent
-from clearway.common.topics import DECISIONS, RECORDS, provision_topics
+from clearway.common.settings import kafka_client_kwargs
+from clearway.common.topics import DECISIONS, RECORDS, WRITERS, provision_topics
 
 RESULTS = Path(__file__).parent / "results"
 BATCH = 1000
@@ -114,16 +115,18 @@ def pct(values: list[float], q: float) -> float:
 # -- phase 1: the raw broker ---------------------------------------------------------------
 async def _produce_records(bootstrap: str, topic: str, path: Path) -> tuple[int, float]:
     producer = AIOKafkaProducer(
+        **kafka_client_kwargs("aiokafka"),
         bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=128 * 1024
     )
     await producer.start()
     started = time.perf_counter()
     sent = 0
+    source = WRITERS.get(topic, "bench")  # court.records.v1: ingest's, or eligibility refuses it
     try:
         pending = []
         for line in lines(path):
             event = RecordEvent.model_validate_json(line)
-            value, headers = encode(event, source="bench", ce_id=f"{event.court}/{event.event_id}")
+            value, headers = encode(event, source=source, ce_id=f"{event.court}/{event.event_id}")
             pending.append(
                 await producer.send(topic, value, key=event.subject_id.encode(), headers=headers)
             )
@@ -150,11 +153,12 @@ async def raw_baseline(bootstrap: str, path: Path, total: int) -> dict[str, floa
     """aiokafka alone: produce the same serialized events, read them back in a group, and
     a batched consume+produce loop (the ceiling a stream processor can reach here)."""
     topics = [f"bench.raw.{uuid.uuid4().hex[:6]}", f"bench.raw.out.{uuid.uuid4().hex[:6]}"]
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, **kafka_client_kwargs("kafka-python"))
     admin.create_topics([NewTopic(t, 12, 1) for t in topics])
     admin.close()
     records = await _serialized(path)
     producer = AIOKafkaProducer(
+        **kafka_client_kwargs("aiokafka"),
         bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=128 * 1024
     )
     await producer.start()
@@ -167,6 +171,7 @@ async def raw_baseline(bootstrap: str, path: Path, total: int) -> dict[str, floa
     async def consume(group: str, forward_to: str | None) -> float:
         consumer = AIOKafkaConsumer(
             topics[0],
+            **kafka_client_kwargs("aiokafka"),
             bootstrap_servers=bootstrap,
             group_id=group,
             auto_offset_reset="earliest",
@@ -177,6 +182,7 @@ async def raw_baseline(bootstrap: str, path: Path, total: int) -> dict[str, floa
             max_partition_fetch_bytes=4 * 1024 * 1024,
         )
         out = AIOKafkaProducer(
+            **kafka_client_kwargs("aiokafka"),
             bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=128 * 1024
         )
         await consumer.start()
@@ -321,6 +327,7 @@ async def count_until_quiet(
     count. The count comes afterwards from the fetch high watermarks. Times are good to
     the interval (0.1 s): enough for the 125k phases, whose busy times are 7-15 s."""
     consumer = AIOKafkaConsumer(
+        **kafka_client_kwargs("aiokafka"),
         bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
         enable_auto_commit=False, fetch_max_wait_ms=50,
     )
@@ -471,6 +478,7 @@ async def _watch_latency(
 ) -> None:
     consumer = AIOKafkaConsumer(
         DECISIONS,
+        **kafka_client_kwargs("aiokafka"),
         bootstrap_servers=bootstrap,
         group_id=None,
         auto_offset_reset="latest",

@@ -19,6 +19,11 @@ It prints one line per new decision version:
 Run it against the dev stack (`make run` prints the broker address):
 
     python examples/decisions_subscriber.py --bootstrap 127.0.0.1:9092 --from-beginning
+
+Against a secured Kafka (TLS, SASL), set the same variables the Clearway services read
+(docs/security.md): KAFKA_SECURITY_PROTOCOL (SSL, SASL_SSL), KAFKA_SSL_CAFILE,
+KAFKA_SSL_CERTFILE, KAFKA_SSL_KEYFILE, KAFKA_SSL_CHECK_HOSTNAME, KAFKA_SASL_MECHANISM
+(SCRAM-SHA-512, ...), KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD.
 """
 from __future__ import annotations
 
@@ -188,9 +193,34 @@ def line(decision: dict[str, Any]) -> str:
                     ("subject_id", "court", "case_number", "count", "relief", "version"))
 
 
+def security_from_env(env: dict[str, str] | None = None) -> dict[str, Any]:
+    """kafka-python's TLS and SASL options from the variables the Clearway services read
+    (an integrator's copy of `clearway.common.settings.kafka_client_kwargs`, which this
+    standalone example cannot import)."""
+    env = dict(os.environ if env is None else env)
+    protocol = (env.get("KAFKA_SECURITY_PROTOCOL") or "PLAINTEXT").upper()
+    options: dict[str, Any] = {"security_protocol": protocol}
+    if protocol in ("SSL", "SASL_SSL"):
+        options.update(
+            ssl_cafile=env.get("KAFKA_SSL_CAFILE") or None,
+            ssl_certfile=env.get("KAFKA_SSL_CERTFILE") or None,
+            ssl_keyfile=env.get("KAFKA_SSL_KEYFILE") or None,
+            ssl_check_hostname=(env.get("KAFKA_SSL_CHECK_HOSTNAME") or "true").lower()
+            not in ("0", "false", "no"))
+    if protocol in ("SASL_PLAINTEXT", "SASL_SSL"):
+        password = env.get("KAFKA_SASL_PASSWORD")
+        if not password and env.get("KAFKA_SASL_PASSWORD_FILE"):
+            password = Path(env["KAFKA_SASL_PASSWORD_FILE"]).read_text(encoding="utf-8").strip()
+        options.update(sasl_mechanism=(env.get("KAFKA_SASL_MECHANISM") or "").upper(),
+                       sasl_plain_username=env.get("KAFKA_SASL_USERNAME"),
+                       sasl_plain_password=password)
+    return options
+
+
 def run(args: argparse.Namespace) -> int:
     schema = json.loads(Path(args.schema).read_text(encoding="utf-8"))
     consumer = KafkaConsumer(
+        **security_from_env(),
         bootstrap_servers=args.bootstrap,
         group_id=args.group,
         client_id=args.group,

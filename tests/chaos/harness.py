@@ -39,6 +39,7 @@ from kafka import KafkaAdminClient, KafkaConsumer
 from clearway.common.datagen import COURT_CODES, generate_events
 from clearway.common.devstack import SERVICES, ServiceProcess, Stack
 from clearway.common.events import GRANTED_RELIEFS, RecordEvent
+from clearway.common.settings import kafka_client_kwargs
 from clearway.common.topics import DECISIONS, DELIVERIES, MOTIONS, RECORDS
 from clearway.eligibility.domain.history import History
 from clearway.eligibility.rulepacks import SHIPPED_POLICY_TABLE as DEFAULT_POLICY_TABLE
@@ -348,6 +349,7 @@ class Topics:
                                                                   DELIVERIES)) -> None:
         self.bootstrap = bootstrap
         self.consumer = KafkaConsumer(*topics, bootstrap_servers=bootstrap, group_id=None,
+                                      **kafka_client_kwargs("kafka-python"),
                                       auto_offset_reset="earliest", enable_auto_commit=False,
                                       consumer_timeout_ms=300, max_partition_fetch_bytes=4 << 20,
                                       fetch_max_bytes=32 << 20)
@@ -379,7 +381,8 @@ class Topics:
 
 def group_lag(bootstrap: str, ends: dict[tuple[str, int], int]) -> dict[str, int]:
     """Each group's records still to consume: the ends seen minus its committed offsets."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="chaos-lag")
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="chaos-lag",
+                             **kafka_client_kwargs("kafka-python"))
     try:
         lags = {}
         for group, topics in GROUPS.items():

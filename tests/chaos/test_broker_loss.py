@@ -109,7 +109,7 @@ async def test_a_consumer_goes_on_after_its_commit_fails_because_the_broker_came
     from clearway.common.envelope import encode
     from clearway.common.events import RecordEvent
     from clearway.common.kafka import BatchConsumer, make_producer
-    from clearway.common.topics import RECORDS, provision_topics
+    from clearway.common.topics import RECORDS, provision_topics, writer
 
     events = [RecordEvent.model_validate(e) for e in dataset(3)
               if e["event_type"] == "disposition"][:2]
@@ -134,7 +134,7 @@ async def test_a_consumer_goes_on_after_its_commit_fails_because_the_broker_came
         task = asyncio.ensure_future(consumer.run())
 
         async def send(event: RecordEvent) -> None:
-            value, headers = encode(event, source="test", ce_id=event.event_id)
+            value, headers = encode(event, source=writer(RECORDS), ce_id=event.event_id)
             await producer.send_and_wait(RECORDS, value, key=event.subject_id.encode(),
                                          headers=headers)
 

@@ -258,7 +258,7 @@ def test_kafka_runs_in_kraft_mode_as_a_single_broker_and_controller(compose: dic
     ):
         assert env[key] == "1", key
     assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
-    assert "PLAINTEXT://kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"]
+    assert "SASL_SSL://kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"]
     assert "kafka-broker-api-versions.sh" in " ".join(kafka["healthcheck"]["test"])
 
 
@@ -320,3 +320,135 @@ def test_docker_compose_accepts_the_file() -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stderr or result.stdout
+
+
+# --- Kafka security (issue #19, docs/security.md) -------------------------------------------
+
+KAFKA_DIR = ROOT / "deploy" / "kafka"
+CONSUMES = {"ingest": set(), "eligibility": {"court.records.v1"},
+            "filing": {"court.records.v1", "eligibility.decisions.v1"},
+            "notify": {"court.records.v1", "eligibility.decisions.v1"}}
+KAFKA_CLIENTS = [*SERVICES, "topics"]
+
+
+def acl_rules() -> list[tuple[str, set[str], str, str]]:
+    """(principal, operations, resource type, name) of deploy/kafka/acls.conf."""
+    rules = []
+    for line in (KAFKA_DIR / "acls.conf").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            principal, operations, kind, name = line.split()
+            rules.append((principal, set(operations.split(",")), kind, name))
+    return rules
+
+
+def allowed(principal: str, operation: str, kind: str = "topic") -> set[str]:
+    return {name for p, ops, k, name in acl_rules()
+            if p == principal and operation in ops and k == kind}
+
+
+def protocols(env: dict[str, str]) -> dict[str, str]:
+    return dict(pair.split(":") for pair in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
+
+
+def test_every_kafka_listener_a_client_can_reach_is_sasl_ssl(compose: dict) -> None:
+    env = environment(compose["services"]["kafka"])
+    names = protocols(env)
+    advertised = [entry.split("://")[0] for entry in env["KAFKA_ADVERTISED_LISTENERS"].split(",")]
+    assert advertised and all(names[name] == "SASL_SSL" for name in advertised)
+    listeners = [entry.split("://")[0] for entry in env["KAFKA_LISTENERS"].split(",")]
+    assert set(listeners) == set(advertised) | {env["KAFKA_CONTROLLER_LISTENER_NAMES"]}
+    assert names[env["KAFKA_CONTROLLER_LISTENER_NAMES"]].startswith("SASL_")  # authenticated
+    assert "PLAINTEXT" not in names.values()
+    assert "SCRAM-SHA-512" in env["KAFKA_SASL_ENABLED_MECHANISMS"].split(",")
+    assert names[env["KAFKA_INTER_BROKER_LISTENER_NAME"]] == "SASL_SSL"
+
+
+def test_kafka_denies_what_no_acl_allows_and_admin_is_the_only_super_user(compose: dict) -> None:
+    env = environment(compose["services"]["kafka"])
+    assert env["KAFKA_AUTHORIZER_CLASS_NAME"] == (
+        "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
+    assert env["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+    assert env["KAFKA_SUPER_USERS"] == "User:admin"
+
+
+def test_the_kafka_secrets_are_made_by_a_one_shot_step_before_kafka_starts(compose: dict) -> None:
+    init = compose["services"]["kafka-secrets"]
+    assert init.get("restart") == "no"
+    assert "secrets.sh" in " ".join(init["entrypoint"])
+    assert compose["services"]["kafka"]["depends_on"]["kafka-secrets"]["condition"] == (
+        "service_completed_successfully")
+    assert "kafka-secrets:/etc/kafka/secrets:ro" in compose["services"]["kafka"]["volumes"]
+    mounted = {v.split(":")[0] for v in init["volumes"]}
+    assert {f"kafka-client-{name}" for name in KAFKA_CLIENTS} | {"kafka-secrets"} <= mounted
+    script = (KAFKA_DIR / "secrets.sh").read_text(encoding="utf-8")
+    assert "/dev/urandom" in script and 'if [ ! -f "$D/ready" ]' in script  # made once
+    assert "echo \"$" not in script  # no secret is printed
+
+
+def test_the_credentials_and_acls_are_applied_by_a_one_shot_step_before_any_client(
+        compose: dict) -> None:
+    setup = compose["services"]["kafka-setup"]
+    assert setup.get("restart") == "no"
+    assert "setup.sh" in " ".join(setup["entrypoint"])
+    assert setup["depends_on"]["kafka"]["condition"] == "service_healthy"
+    for name in KAFKA_CLIENTS:
+        assert compose["services"][name]["depends_on"]["kafka-setup"]["condition"] == (
+            "service_completed_successfully"), name
+    script = (KAFKA_DIR / "setup.sh").read_text(encoding="utf-8")
+    assert "acls.conf" in script and "SCRAM-SHA-512" in script
+
+
+@pytest.mark.parametrize("name", KAFKA_CLIENTS)
+def test_each_kafka_client_connects_with_sasl_ssl_as_its_own_principal(
+        compose: dict, name: str) -> None:
+    service = compose["services"][name]
+    env = environment(service)
+    assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert env["KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+    assert env["KAFKA_SASL_USERNAME"] == f"clearway-{name}"
+    assert env["KAFKA_SSL_CAFILE"] == "/run/kafka/ca.pem"
+    assert env["KAFKA_SASL_PASSWORD_FILE"] == "/run/kafka/password"
+    assert "KAFKA_SASL_PASSWORD" not in env  # the password is in the file, never here
+    assert f"kafka-client-{name}:/run/kafka:ro" in service["volumes"]
+    others = {f"kafka-client-{n}" for n in KAFKA_CLIENTS if n != name} | {"kafka-secrets"}
+    assert not {v.split(":")[0] for v in service["volumes"]} & others  # nobody else's
+
+
+def test_the_compose_file_holds_no_kafka_password() -> None:
+    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    assert not re.search(r"(?i)(password|passwd)\s*[:=]\s*\S", text.replace(
+        "KAFKA_SASL_PASSWORD_FILE: /run/kafka/password", "").replace(
+        "POSTGRES_PASSWORD: clearway", ""))
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_each_service_may_write_only_its_own_topic_and_the_dead_letters_of_what_it_reads(
+        name: str) -> None:
+    from clearway.common.topics import WRITERS
+
+    own = {topic for topic, source in WRITERS.items() if source == f"clearway/{name}"}
+    assert len(own) == 1
+    assert allowed(f"clearway-{name}", "Write") == own | {f"{t}.dlq" for t in CONSUMES[name]}
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_each_service_may_read_what_it_consumes_its_own_topic_and_its_group_only(
+        name: str) -> None:
+    from clearway.common.topics import WRITERS
+
+    own = {topic for topic, source in WRITERS.items() if source == f"clearway/{name}"}
+    assert allowed(f"clearway-{name}", "Read") == CONSUMES[name] | own
+    expected_groups = {f"clearway-{name}"} if CONSUMES[name] else set()
+    assert allowed(f"clearway-{name}", "Read", "group") == expected_groups
+
+
+def test_no_principal_but_the_topics_step_may_create_and_nobody_may_alter_or_delete() -> None:
+    from clearway.common.topics import ALL_TOPICS
+
+    assert allowed("clearway-topics", "Create") == set(ALL_TOPICS)
+    assert allowed("clearway-topics", "Write") == allowed("clearway-topics", "Read") == set()
+    for principal, operations, _, _ in acl_rules():
+        assert principal == "clearway-topics" or "Create" not in operations
+        assert not operations & {"All", "Alter", "AlterConfigs", "Delete", "ClusterAction"}
+    for name in KAFKA_CLIENTS:  # the readiness check lists every contract topic
+        assert allowed(f"clearway-{name}", "Describe") == set(ALL_TOPICS), name

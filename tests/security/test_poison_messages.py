@@ -26,10 +26,10 @@ from clearway.common.devstack import ServiceProcess, dev_api_key
 from clearway.common.envelope import encode
 from clearway.common.events import RecordEvent
 from clearway.common.kafka import MAX_MESSAGE_BYTES
-from clearway.common.topics import DECISIONS, RECORDS, dlq, provision_topics
+from clearway.common.topics import DECISIONS, RECORDS, dlq, provision_topics, writer
 from clearway.eligibility.domain.history import History
-from clearway.eligibility.rulepacks.engine import decide
 from clearway.eligibility.domain.versions import changes
+from clearway.eligibility.rulepacks.engine import decide
 
 pytestmark = pytest.mark.e2e
 
@@ -154,11 +154,13 @@ def test_poison_on_every_consumed_topic_is_dead_lettered_counted_and_the_consume
                 # The subject's key: the poison sits on the partition of the good messages.
                 sent[(topic, kind)] = producer.send(
                     topic, value=value, key=subject_id.encode(),
-                    headers=[("ce_id", f"poison-{kind}".encode())]).get(30)
-        value, headers = encode(record, source="test", ce_id=f"CA-SF/{record.event_id}")
+                    # The writer's source: these test decoding, not the source check.
+                    headers=[("ce_id", f"poison-{kind}".encode()),
+                             ("ce_source", writer(topic).encode())]).get(30)
+        value, headers = encode(record, source=writer(RECORDS), ce_id=f"CA-SF/{record.event_id}")
         producer.send(RECORDS, value=value, key=subject_id.encode(), headers=headers).get(30)
         if DECISIONS in CONSUMES[name]:
-            value, headers = encode(decision, source="test", ce_id=decision.decision_id)
+            value, headers = encode(decision, source=writer(DECISIONS), ce_id=decision.decision_id)
             producer.send(DECISIONS, value=value, key=subject_id.encode(),
                           headers=headers).get(30)
         producer.flush()

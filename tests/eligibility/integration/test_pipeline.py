@@ -16,7 +16,7 @@ from clearway.common.broker import EmbeddedBroker, free_port
 from clearway.common.devstack import ServiceProcess, dev_api_key
 from clearway.common.envelope import encode
 from clearway.common.events import RecordEvent
-from clearway.common.topics import DECISIONS, RECORDS, dlq, provision_topics
+from clearway.common.topics import DECISIONS, RECORDS, dlq, provision_topics, writer
 from tests.e2e.topics import TopicReader
 
 
@@ -93,7 +93,7 @@ def record(
             },
         }
     )
-    value, headers = encode(event, source="test", ce_id=f"CA-SF/{event_id}")
+    value, headers = encode(event, source=writer(RECORDS), ce_id=f"CA-SF/{event_id}")
     return subject_id, value, headers
 
 
@@ -140,7 +140,9 @@ def test_poison_records_go_to_the_dead_letter_topic_and_the_consumer_keeps_going
 ) -> None:
     subject = f"S{uuid.uuid4().hex[:10]}"
     good = record(subject, f"{subject}-1", "SF1", "HS 11359", "2012-03-01", "2024-01-01T00:00:00Z")
-    headers = [("ce_id", b"poison")]
+    # The writer's source: these test decoding (a foreign source is refused before that,
+    # tests/security/test_source_checks.py).
+    headers = [("ce_id", b"poison"), ("ce_source", writer(RECORDS).encode())]
     reader = TopicReader(kafka_bootstrap, DECISIONS, dlq(RECORDS))
     try:
         produce(

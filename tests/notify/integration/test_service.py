@@ -8,6 +8,7 @@ notify on a shared broker would consume these people too and publish deliveries 
 from __future__ import annotations
 
 import io
+import json
 import os
 import random
 import time
@@ -23,7 +24,7 @@ from pypdf import PdfReader
 from clearway.common import envelope
 from clearway.common.broker import EmbeddedBroker, free_port
 from clearway.common.devstack import ServiceProcess, dev_api_key
-from clearway.common.topics import DECISIONS, DELIVERIES, RECORDS, provision_topics
+from clearway.common.topics import DECISIONS, DELIVERIES, RECORDS, provision_topics, writer
 from tests.e2e.topics import TopicReader
 from tests.notify.builders import (
     as_decision,
@@ -43,6 +44,10 @@ API_KEY = dev_api_key()
 SMS_ACCOUNT = "ACtest0123456789"
 SMS_FROM = "+15550109999"
 RETURN_ADDRESS = ("Clearway Notices", "PO Box 4242", "Sacramento CA 95812")
+LA_OFFICE = {  # CA-LA's sending office (issue #19); letters carry it, not RETURN_ADDRESS
+    "name": "Los Angeles County District Attorney's Office", "short_name": "LA County DA",
+    "address": ["211 W Temple St", "Los Angeles CA 90012"], "phone": "(213) 555-0142",
+    "website": "https://da.lacounty.example"}
 
 # Everything personal the tests hand to the service; none of it may reach the log or the
 # deliveries topic.
@@ -78,6 +83,7 @@ def notify_env(bootstrap: str, workdir: Path, port: int, smtp_port: int, sms_url
         "CLEARWAY_NOTIFY_SMS_FROM_NUMBER": SMS_FROM,
         "CLEARWAY_NOTIFY_LETTERS_DIR": str(workdir / "letters"),
         "CLEARWAY_NOTIFY_LETTER_RETURN_ADDRESS": "|".join(RETURN_ADDRESS),
+        "CLEARWAY_NOTIFY_SENDING_OFFICES": json.dumps({"CA-LA": LA_OFFICE}),
         "CLEARWAY_NOTIFY_RETRY_BASE_SECONDS": "0.2",
         "CLEARWAY_NOTIFY_RETRY_MAX_SECONDS": "1",
         "CLEARWAY_NOTIFY_SEND_TIMEOUT_SECONDS": "3",
@@ -98,12 +104,12 @@ class Feed:
         self.producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
 
     def record(self, data: dict[str, Any]) -> None:
-        value, headers = envelope.encode(as_record(data), source="tests/court")
+        value, headers = envelope.encode(as_record(data), source=writer(RECORDS))
         self.producer.send(RECORDS, value=value, key=data["subject"]["subject_id"].encode(),
                            headers=headers)
 
     def decision(self, data: dict[str, Any]) -> None:
-        value, headers = envelope.encode(as_decision(data), source="tests/eligibility")
+        value, headers = envelope.encode(as_decision(data), source=writer(DECISIONS))
         self.producer.send(DECISIONS, value=value, key=data["subject_id"].encode(),
                            headers=headers)
 
@@ -253,7 +259,8 @@ def test_a_person_with_a_phone_gets_a_text_message_at_the_sms_provider(
     assert request["headers"]["authorization"].startswith("Basic ")
     assert request["form"]["From"] == SMS_FROM
     body = request["form"]["Body"]
-    assert body.startswith("Clearway: Good news.") and case_number in body
+    assert body.startswith("LA County DA: ") and case_number in body
+    assert LA_OFFICE["phone"] in body
     personal(body)
     sent = deliveries.wait(subject_id, "sent", channel="sms")
     assert request["headers"]["idempotency-key"] == sent["delivery_id"]
@@ -272,9 +279,10 @@ def test_a_person_with_only_a_postal_address_gets_a_letter_in_the_print_batch(
     sent = deliveries.wait(subject_id, "sent", channel="letter")
     (pdf,) = list((workdir / "letters").glob(f"*/{sent['delivery_id']}.pdf"))
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.read_bytes())).pages)
-    for line in (*RETURN_ADDRESS, "Ana Ofelia Bustamante", "4821 Whittier Blvd", "Apt 4",
-                 "East Los Angeles CA 90006"):
+    for line in (LA_OFFICE["name"], *LA_OFFICE["address"], "Ana Ofelia Bustamante",
+                 "4821 Whittier Blvd", "Apt 4", "East Los Angeles CA 90006"):
         assert line in text
+    assert RETURN_ADDRESS[0] not in text
     assert "Good news. Your cannabis (marijuana) conviction is being cleared." in text
     assert f"Case number: {case_number}" in text
     personal("Good news. Your cannabis", "You do not need to do anything")

@@ -32,7 +32,15 @@ from pydantic import BaseModel
 
 from clearway.common import events
 from clearway.common.envelope import CE_TYPES
-from clearway.common.topics import DECISIONS, DELIVERIES, MAIN_TOPICS, MOTIONS, RECORDS, dlq
+from clearway.common.topics import (
+    DECISIONS,
+    DELIVERIES,
+    MAIN_TOPICS,
+    MOTIONS,
+    RECORDS,
+    WRITERS,
+    dlq,
+)
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 KAFKA_BINDING_VERSION = "0.5.0"
@@ -62,7 +70,7 @@ class MessageSpec:
 
 MESSAGES: tuple[MessageSpec, ...] = (
     MessageSpec(
-        events.RecordEvent, RECORDS, "clearway/ingest",
+        events.RecordEvent, RECORDS, WRITERS[RECORDS],
         key="`subject.subject_id`: all of one person's events share a key, so they are "
             "ordered and land on one partition.",
         ce_id="`{court}/{event_id}`: the same court event always carries the same id.",
@@ -70,20 +78,20 @@ MESSAGES: tuple[MessageSpec, ...] = (
                 "as accepted by ingest. Carries names, dates of birth and contact data.",
     ),
     MessageSpec(
-        events.Decision, DECISIONS, "clearway/eligibility",
+        events.Decision, DECISIONS, WRITERS[DECISIONS],
         key="`subject_id`: all decisions on one person are ordered and land on one partition.",
         ce_id="The `decision_id`: a redelivered decision carries the same id.",
         summary="One version of the decision on one in-scope count. No names, no contact data.",
     ),
     MessageSpec(
-        events.MotionEvent, MOTIONS, "clearway/filing",
+        events.MotionEvent, MOTIONS, WRITERS[MOTIONS],
         key="`subject_id`.",
         ce_id="`{motion_id}/{status}`: one id per transition of one motion.",
         summary="A motion's transition (draft, ready, included_in_bulk, filed, granted, "
                 "denied, withdrawn). `kind` is always `motion`. No names.",
     ),
     MessageSpec(
-        events.BulkMotionEvent, MOTIONS, "clearway/filing",
+        events.BulkMotionEvent, MOTIONS, WRITERS[MOTIONS],
         key="`court`: a bulk motion covers one court, so bulk motions are keyed by court "
             "code (not by person) on the same topic as motions.",
         ce_id="`{bulk_motion_id}/{status}`.",
@@ -91,7 +99,7 @@ MESSAGES: tuple[MessageSpec, ...] = (
                 "filed. `kind` is always `bulk_motion`.",
     ),
     MessageSpec(
-        events.DeliveryEvent, DELIVERIES, "clearway/notify",
+        events.DeliveryEvent, DELIVERIES, WRITERS[DELIVERIES],
         key="`subject_id`.",
         ce_id="`{delivery_id}/{attempt}/{status}`: one id per attempt outcome.",
         summary="The outcome of one attempt to deliver a notice. No contact data, no text.",

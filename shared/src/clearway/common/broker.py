@@ -80,11 +80,16 @@ def wait_for_port(host: str, port: int, timeout: float = 20.0) -> None:
 
 @dataclass
 class EmbeddedBroker:
-    """A Tansu process on 127.0.0.1. `restart()` keeps the port and loses all data."""
+    """A Tansu process on 127.0.0.1. `restart()` keeps the port and loses all data.
+
+    `advertised_port`: the port the broker tells clients to connect to (metadata), when
+    something else listens there in front of it, such as a TLS terminator (Tansu 0.6.0
+    has no TLS listener; tests/security/tls.py)."""
 
     port: int = field(default_factory=free_port)
     log_path: Path | None = None
     process: subprocess.Popen[bytes] | None = None
+    advertised_port: int | None = None
 
     @property
     def bootstrap_servers(self) -> str:
@@ -93,11 +98,13 @@ class EmbeddedBroker:
     def start(self) -> EmbeddedBroker:
         binary = verified_broker_binary()
         url = f"tcp://127.0.0.1:{self.port}"
+        advertised = f"tcp://127.0.0.1:{self.advertised_port or self.port}"
         env = {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")}
         # The child keeps its own copy of the log's descriptor; ours closes after the start.
         with open(self.log_path or os.devnull, "ab") as log:
             self.process = subprocess.Popen(
-                [str(binary), "broker", "--listener-url", url, "--advertised-listener-url", url],
+                [str(binary), "broker", "--listener-url", url, "--advertised-listener-url",
+                 advertised],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,

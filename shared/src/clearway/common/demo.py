@@ -17,6 +17,7 @@ from kafka import KafkaConsumer
 
 from clearway.common.datagen import sample_events
 from clearway.common.devstack import SERVICES, Stack
+from clearway.common.settings import kafka_client_kwargs
 from clearway.common.topics import DECISIONS, DELIVERIES, MOTIONS
 
 QUIET_SECONDS = 6.0
@@ -41,6 +42,7 @@ def watch_topics(bootstrap: str, expect_decisions: bool = True, limit_s: float =
                  ) -> dict[str, list[dict[str, object]]]:
     """Read the three output topics from the beginning until they go quiet."""
     consumer = KafkaConsumer(DECISIONS, MOTIONS, DELIVERIES, bootstrap_servers=bootstrap,
+                             **kafka_client_kwargs("kafka-python"),
                              group_id=None, auto_offset_reset="earliest",
                              enable_auto_commit=False, consumer_timeout_ms=500)
     seen: dict[str, list[dict[str, object]]] = collections.defaultdict(list)

@@ -25,6 +25,7 @@ from kafka.errors import KafkaError
 
 from clearway.common.envelope import header
 from clearway.common.kafka import MAX_MESSAGE_BYTES
+from clearway.common.settings import kafka_client_kwargs
 
 DLQ_SUFFIX = ".dlq"
 DLQ_HEADER_PREFIX = "dlq_"
@@ -86,6 +87,7 @@ def _servers(bootstrap_servers: str | None) -> str:
 def _consumer(bootstrap_servers: str) -> KafkaConsumer:
     try:
         return KafkaConsumer(
+            **kafka_client_kwargs("kafka-python"),  # KAFKA_SECURITY_PROTOCOL, ...
             bootstrap_servers=bootstrap_servers,
             client_id="clearway-dlq",
             group_id=None,
@@ -326,6 +328,7 @@ def replay(
 
 def _republish(bootstrap: str, letters: list[DeadLetter], default_target: str) -> None:
     producer = KafkaProducer(
+        **kafka_client_kwargs("kafka-python"),
         bootstrap_servers=bootstrap,
         client_id="clearway-dlq",
         acks="all",

@@ -21,18 +21,22 @@ from aiokafka.errors import KafkaError
 from pydantic import BaseModel, ValidationError
 
 from clearway.common import metrics
-from clearway.common.envelope import Envelope, read_envelope
+from clearway.common.envelope import Envelope, header, read_envelope
 from clearway.common.logging import correlation_id
-from clearway.common.topics import dlq
+from clearway.common.settings import KafkaSecurity, kafka_client_kwargs
+from clearway.common.topics import WRITERS, dlq
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 1_000_000
 
 
-def make_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
+def make_producer(bootstrap_servers: str, client_id: str,
+                  security: KafkaSecurity | None = None) -> AIOKafkaProducer:
+    """`security`: TLS and SASL settings (default: from the environment, KAFKA_SECURITY_*)."""
     # No idempotence: the embedded broker refuses aiokafka's InitProducerId; consumers dedupe.
     return AIOKafkaProducer(
+        **kafka_client_kwargs("aiokafka", security),
         bootstrap_servers=bootstrap_servers,
         client_id=client_id,
         acks="all",
@@ -77,6 +81,25 @@ def decode(model: type[BaseModel], value: bytes | None) -> BaseModel:
         raise PoisonMessage("schema: invalid " + ", ".join(fields)) from None
 
 
+UNTRUSTED_SOURCE = "untrusted_source"
+
+
+def untrusted_source(topic: str, headers: Sequence[tuple[str, bytes]] | None,
+                     envelope: Envelope | None = None) -> PoisonMessage | None:
+    """Why a record of `topic` is refused because its CloudEvents `ce_source` is not the
+    topic's writer (`clearway.common.topics.WRITERS`), or None when it is (or the topic has
+    no declared writer). The source is attacker-controlled: quoted and cut short."""
+    expected = WRITERS.get(topic)
+    if expected is None:
+        return None
+    source = envelope.ce_source if envelope is not None else header(headers, "ce_source")
+    if source == expected:
+        return None
+    shown = "missing" if not source else repr(source[:80])
+    return PoisonMessage(f"{UNTRUSTED_SOURCE}: ce_source {shown} is not the writer of "
+                         f"{topic} ({expected})")
+
+
 Handler = Callable[[list[Incoming]], Awaitable[None]]
 
 
@@ -84,7 +107,13 @@ class BatchConsumer:
     """Consume topics in batches as one group member; hand decoded records to `handler`,
     commit offsets only after it returns (at-least-once). Poison records go to
     `<topic>.dlq` with headers naming the original topic, partition, offset and error.
-    A failing handler is retried with backoff on the same batch, so nothing is skipped."""
+    A failing handler is retried with backoff on the same batch, so nothing is skipped.
+
+    A record whose `ce_source` is not its topic's writer (`topics.WRITERS`) is refused
+    before it is decoded: dead-lettered with `dlq_error` `untrusted_source: ...` and counted
+    in `clearway_events_rejected_source_total`. Without broker ACLs this stops mistakes
+    (a tool or test writing with the wrong source), not a client that forges the header
+    (docs/security.md)."""
 
     def __init__(
         self,
@@ -97,6 +126,7 @@ class BatchConsumer:
         client_id: str,
         session_timeout_ms: int = 6000,
         max_records: int = 2000,
+        security: KafkaSecurity | None = None,
     ) -> None:
         self.topics = topics
         self.handler = handler
@@ -104,6 +134,7 @@ class BatchConsumer:
         self.max_records = max_records
         self.consumer = AIOKafkaConsumer(
             *topics,
+            **kafka_client_kwargs("aiokafka", security),
             bootstrap_servers=bootstrap_servers,
             group_id=group_id,
             client_id=client_id,
@@ -186,6 +217,10 @@ class BatchConsumer:
         """The record decoded, or why it is poison (a plain call: this runs per record)."""
         model = self.topics[record.topic]
         envelope = read_envelope(record.headers)
+        refused = untrusted_source(record.topic, record.headers, envelope)
+        if refused is not None:
+            metrics.EVENTS_REJECTED_SOURCE.labels(record.topic).inc()
+            return refused
         token = correlation_id.set(envelope.ce_id if envelope else None)
         try:
             event = decode(model, record.value)

@@ -13,6 +13,11 @@ EVENTS_PRODUCED = Counter(
 DLQ_MESSAGES = Counter(
     "clearway_dlq_messages_total", "Records sent to a dead-letter topic", ["topic", "error"]
 )
+EVENTS_REJECTED_SOURCE = Counter(
+    "clearway_events_rejected_source_total",
+    "Records refused (and dead-lettered) because their ce_source is not the topic's writer",
+    ["topic"],
+)
 PROCESSING_SECONDS = Histogram(
     "clearway_batch_processing_seconds", "Time to process one consumed batch", ["topic"]
 )

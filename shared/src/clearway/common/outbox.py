@@ -46,6 +46,7 @@ from sqlalchemy import (
 
 from clearway.common import envelope, metrics
 from clearway.common.db import insert_rows, reading, update_rows
+from clearway.common.settings import KafkaSecurity, kafka_client_kwargs
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +188,8 @@ def _key_hash(key: str) -> int:
 
 
 async def _scan_for(bootstrap: str, wanted: dict[tuple[str, int], dict[str, int]],
-                    starts: dict[tuple[str, int], int]) -> dict[int, tuple[int, int, int]]:
+                    starts: dict[tuple[str, int], int],
+                    security: KafkaSecurity | None = None) -> dict[int, tuple[int, int, int]]:
     """Read each partition from its start to the fetch high watermark; the rows whose ce_id
     is there, as (row id, partition, offset).
 
@@ -196,7 +198,8 @@ async def _scan_for(bootstrap: str, wanted: dict[tuple[str, int], dict[str, int]
     outbox not republished since), or records removed by retention. Such a partition is
     read from its beginning, so a row sent to the new cluster is not missed."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
-                                enable_auto_commit=False, auto_offset_reset="earliest")
+                                enable_auto_commit=False, auto_offset_reset="earliest",
+                                **kafka_client_kwargs("aiokafka", security))
     await consumer.start()
     found: dict[int, tuple[int, int, int]] = {}
     try:
@@ -272,8 +275,10 @@ class OutboxRelay:
         bootstrap_servers: str | None = None,
         lease_seconds: float = LEASE_SECONDS,
         max_backoff: float = 2.0,
+        security: KafkaSecurity | None = None,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
+        self.security = security  # for the takeover scan's consumer (None: the environment)
         self.engine = engine
         self.table = table
         self.producer = producer
@@ -535,7 +540,7 @@ class OutboxRelay:
         if not wanted or not self.bootstrap_servers:
             return {}
         starts = await asyncio.to_thread(self._known_offsets, wanted, min(r.id for r in orphans))
-        return await _scan_for(self.bootstrap_servers, wanted, starts)
+        return await _scan_for(self.bootstrap_servers, wanted, starts, self.security)
 
     def _known_offsets(self, wanted: dict[tuple[str, int], dict[str, int]],
                        before_id: int) -> dict[tuple[str, int], int]:
@@ -569,18 +574,21 @@ class OutboxRelay:
 
 async def drain_outbox(engine: Engine, table: Table, bootstrap_servers: str, client_id: str,
                        timeout: float | None = None,
-                       progress: Callable[[int, int], None] | None = None) -> int:
+                       progress: Callable[[int, int], None] | None = None,
+                       security: KafkaSecurity | None = None) -> int:
     """Publish every unpublished row now (operator commands: replay, republish, recompute);
     waits for rows a running service's relay holds. Returns how many rows this call
     published. `progress(published by this call, rows still unpublished)` is called after
-    each batch and while waiting for other relays."""
+    each batch and while waiting for other relays. `security`: TLS and SASL (default: from
+    the environment)."""
     from clearway.common.kafka import make_producer
 
-    producer = make_producer(bootstrap_servers, client_id)
+    producer = make_producer(bootstrap_servers, client_id, security)
     await producer.start()
     deadline = None if timeout is None else time.monotonic() + timeout
     try:
-        relay = OutboxRelay(engine, table, producer, bootstrap_servers=bootstrap_servers)
+        relay = OutboxRelay(engine, table, producer, bootstrap_servers=bootstrap_servers,
+                            security=security)
         delay = 0.2
         while deadline is None or time.monotonic() < deadline:
             try:

@@ -57,13 +57,14 @@ def republish(spec: Republish, *, provision: bool, wait: bool, timeout: float) -
     marked = republish_all(engine, table, spec.topic)
     typer.echo(f"{marked} {spec.row}(s) marked for republishing")
     if provision:
-        created = provision_topics(bootstrap, settings.topic_partitions)
+        created = provision_topics(bootstrap, settings.topic_partitions,
+                                   security=settings.kafka_security)
         typer.echo(f"created {len(created)} topic(s): {', '.join(created) or 'none missing'}")
     if not wait:
         later = "" if provision else " once the topics exist (clearway-topics provision)"
         typer.echo(f"a running {spec.service} publishes them{later}")
         return
-    if not provision and spec.topic in missing_topics(bootstrap):
+    if not provision and spec.topic in missing_topics(bootstrap, settings.kafka_security):
         typer.echo(f"{spec.topic} is missing: waiting until it is created "
                    "(clearway-topics provision)")
     last = time.monotonic()
@@ -77,7 +78,8 @@ def republish(spec: Republish, *, provision: bool, wait: bool, timeout: float) -
     try:
         sent = asyncio.run(drain_outbox(engine, table, bootstrap,
                                         f"clearway-{spec.service}-{spec.command}",
-                                        timeout=timeout, progress=report))
+                                        timeout=timeout, progress=report,
+                                        security=settings.kafka_security))
     except TimeoutError:
         typer.echo(f"{spec.command} incomplete after {timeout:g} s: the rest stays marked and "
                    f"a running {spec.service} publishes it (watch clearway_outbox_depth on "

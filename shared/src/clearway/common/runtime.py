@@ -60,7 +60,8 @@ class Runtime:
         delay = 0.5
         name = self.settings.service_name
         while not self._stopping:
-            producer = make_producer(self.settings.kafka_bootstrap_servers, f"clearway-{name}")
+            producer = make_producer(self.settings.kafka_bootstrap_servers, f"clearway-{name}",
+                                     self.settings.kafka_security)
             try:
                 await producer.start()
                 break
@@ -81,6 +82,7 @@ class Runtime:
             self.relay = OutboxRelay(self.engine, self.outbox, producer,
                                      bootstrap_servers=self.settings.kafka_bootstrap_servers,
                                      lease_seconds=self.settings.outbox_lease_seconds,
+                                     security=self.settings.kafka_security,
                                      batch_size=self.settings.batch_max_records)
             self.workers.spawn(f"{name}-relay", self.relay.run())
         if self.consumes and self.handler is not None:
@@ -99,6 +101,7 @@ class Runtime:
                 client_id=f"clearway-{self.settings.service_name}",
                 session_timeout_ms=self.settings.session_timeout_ms,
                 max_records=self.settings.batch_max_records,
+                security=self.settings.kafka_security,
             )
             try:
                 # Joining a group can take seconds: a stop must not wait for it.
@@ -159,8 +162,8 @@ class Runtime:
         if self.connected and time.monotonic() - self._topics_ok_at > 5:
             try:
                 missing = await asyncio.to_thread(
-                    missing_topics, self.settings.kafka_bootstrap_servers
-                )
+                    missing_topics, self.settings.kafka_bootstrap_servers,
+                    self.settings.kafka_security)
             except Exception:
                 missing = ["<broker unreachable>"]
             checks["missing_topics"] = missing
