@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from sqlalchemy import Column, Engine, Float, MetaData, String, Table, select, update
 
+from clearway.common.db import create_schema, make_engine
 from clearway.common.http import problem
 
 SCOPES = {
@@ -74,12 +75,32 @@ class KeyStore:
         self.table = table
 
     @classmethod
-    def for_service(cls, engine: Engine, table: Table, bootstrap_key: str | None) -> KeyStore:
-        """A service's key store, with the bootstrap admin key (dev, demo) registered."""
-        keys = cls(engine, table)
+    def for_service(cls, engine: Engine, table: Table, bootstrap_key: str | None,
+                    authority_url: str | None = None) -> KeyStore:
+        """A service's key store, with the bootstrap admin key (dev, demo) registered: the
+        shared key authority's when `authority_url` is set (CLEARWAY_KEYS_DATABASE_URL),
+        otherwise the service's own table in its store."""
+        keys = cls.resolve(authority_url, lambda: engine, table)
         if bootstrap_key:
             keys.ensure(bootstrap_key)
         return keys
+
+    @classmethod
+    def resolve(cls, authority_url: str | None, own_engine: Callable[[], Engine],
+                table: Table) -> KeyStore:
+        """The key authority when one is configured, else the service's own key table."""
+        return cls.authority(authority_url) if authority_url else cls(own_engine(), table)
+
+    @classmethod
+    def authority(cls, url: str) -> KeyStore:
+        """The key store every service shares: the api_keys table of the database at
+        `url` (created when missing). Keys are read on every request, so a revocation
+        reaches every service at once."""
+        metadata = MetaData()
+        table = api_keys_table(metadata)
+        engine = make_engine(url)
+        create_schema(engine, metadata)
+        return cls(engine, table)
 
     def create(self, name: str, scopes: list[str], courts: list[str]) -> str:
         unknown = [s for s in scopes if s not in SCOPES]

@@ -66,3 +66,19 @@ def keys_app(keystore: Callable[[], KeyStore]) -> typer.Typer:
         typer.echo(f"revoked {key_id}")
 
     return keys
+
+
+def keys_main() -> None:
+    """`clearway-keys`: API keys in the key authority every service shares
+    (CLEARWAY_KEYS_DATABASE_URL): one key per integration, one revocation for all."""
+
+    def authority() -> KeyStore:
+        url = os.environ.get("CLEARWAY_KEYS_DATABASE_URL")
+        if not url:
+            raise typer.BadParameter(
+                "set CLEARWAY_KEYS_DATABASE_URL to the key authority's database URL (the "
+                "same value every service has); without one, each service keeps its own "
+                "keys: use clearway-<service> keys")
+        return KeyStore.authority(url)
+
+    keys_app(authority)()

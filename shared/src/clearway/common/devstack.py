@@ -179,6 +179,8 @@ class Stack:
             "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers or "",
             "CLEARWAY_TOPIC_PARTITIONS": str(self.partitions),
             "CLEARWAY_BOOTSTRAP_API_KEY": self.api_key,
+            # One key authority for the stack: a key made once works on every service.
+            "CLEARWAY_KEYS_DATABASE_URL": f"sqlite:///{self.workdir / 'keys.db'}",
             prefix + "DATA_DIR": str(self.workdir / name),
             prefix + "HTTP_PORT": str(port),
             prefix + "LOG_LEVEL": "INFO",

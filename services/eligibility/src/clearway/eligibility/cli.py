@@ -30,7 +30,8 @@ def _store():  # type: ignore[no-untyped-def]
 def _keystore() -> KeyStore:
     from clearway.eligibility.store import api_keys
 
-    return KeyStore(_store().engine, api_keys)
+    return KeyStore.resolve(EligibilitySettings().keys_database_url, lambda: _store().engine,
+                            api_keys)
 
 
 app.add_typer(keys_app(_keystore), name="keys")
@@ -63,7 +64,8 @@ def recompute(
     settings = EligibilitySettings()
     store = _store()
     if replay_topic:
-        loaded = asyncio.run(read_topic_into(store, settings.kafka_bootstrap_servers))
+        loaded = asyncio.run(read_topic_into(store, settings.kafka_bootstrap_servers,
+                                             settings.kafka_security))
         typer.echo(f"read court.records.v1: {loaded} new event(s) added to histories")
     subjects = store.all_subjects()
     now = dt.datetime.now(dt.UTC)
@@ -81,7 +83,8 @@ def recompute(
         from clearway.eligibility.store import outbox
 
         sent = asyncio.run(drain_outbox(store.engine, outbox, settings.kafka_bootstrap_servers,
-                                        "clearway-eligibility-recompute"))
+                                        "clearway-eligibility-recompute",
+                                        security=settings.kafka_security))
         typer.echo(f"published {sent} decision(s) to eligibility.decisions.v1")
 
 

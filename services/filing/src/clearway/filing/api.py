@@ -61,7 +61,8 @@ def build_app(settings: FilingSettings | None = None) -> FastAPI:
     engine = make_engine(settings.sqlalchemy_url())
     store = FilingStore(engine)
     documents = FolderDocumentStore(settings.documents_path())
-    keys = KeyStore.for_service(engine, api_keys, settings.bootstrap_api_key)
+    keys = KeyStore.for_service(engine, api_keys, settings.bootstrap_api_key,
+                                settings.keys_database_url)
     runtime = Runtime(settings, engine, outbox=outbox,
                       consumes={RECORDS: RecordEvent, DECISIONS: Decision})
     configure_fonts(settings.pdf_font_specs())  # logs a warning when none is usable

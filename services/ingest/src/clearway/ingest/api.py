@@ -181,7 +181,8 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
     settings = settings or IngestSettings()
     engine = make_engine(settings.sqlalchemy_url())
     store = IngestStore(engine)
-    keys = KeyStore.for_service(engine, api_keys, settings.bootstrap_api_key)
+    keys = KeyStore.for_service(engine, api_keys, settings.bootstrap_api_key,
+                                settings.keys_database_url)
     runtime = Runtime(settings, engine, outbox=outbox)
 
     app = create_app(

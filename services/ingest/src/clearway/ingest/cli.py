@@ -24,7 +24,7 @@ def _store():  # type: ignore[no-untyped-def]
 def _keystore() -> KeyStore:
     from clearway.ingest.store import api_keys
 
-    return KeyStore(_store().engine, api_keys)
+    return KeyStore.resolve(IngestSettings().keys_database_url, lambda: _store().engine, api_keys)
 
 
 app.add_typer(keys_app(_keystore), name="keys")

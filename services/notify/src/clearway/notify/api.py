@@ -93,7 +93,8 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
     settings = settings or NotifySettings()
     engine = make_engine(settings.sqlalchemy_url())
     store = NotifyStore(engine, plan_delay_seconds=settings.plan_delay_seconds)
-    keys = KeyStore.for_service(engine, api_keys, settings.bootstrap_api_key)
+    keys = KeyStore.for_service(engine, api_keys, settings.bootstrap_api_key,
+                                settings.keys_database_url)
     runtime = Runtime(settings, engine, outbox=outbox,
                       consumes={RECORDS: RecordEvent, DECISIONS: Decision})
     dispatcher = Dispatcher(store, channels_from(settings), settings, runtime.wake_relay)

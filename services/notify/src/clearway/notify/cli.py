@@ -26,7 +26,7 @@ def _store():  # type: ignore[no-untyped-def]
 def _keystore() -> KeyStore:
     from clearway.notify.store import api_keys
 
-    return KeyStore(_store().engine, api_keys)
+    return KeyStore.resolve(NotifySettings().keys_database_url, lambda: _store().engine, api_keys)
 
 
 app.add_typer(keys_app(_keystore), name="keys")
