@@ -17,7 +17,9 @@ from clearway.common.topics import RECORDS
 from clearway.eligibility.domain.history import History, identity_conflict_view
 from clearway.eligibility.domain.summary import summarise
 from clearway.eligibility.domain.versions import changes
-from clearway.eligibility.rulepacks import IDENTITY_CONFLICT, policy_names
+from clearway.eligibility.rulepacks import IDENTITY_CONFLICT, pack_named, policy_names
+from clearway.eligibility.rulepacks.ca_prop64.county import CountyPolicyDocument
+from clearway.eligibility.rulepacks.ca_prop64.county import build as build_county_policy
 from clearway.eligibility.rulepacks.engine import decide
 from clearway.eligibility.settings import EligibilitySettings
 from clearway.eligibility.store import EligibilityStore, api_keys, outbox
@@ -31,15 +33,17 @@ class EvaluateRequest(BaseModel):
     events: list[RecordEvent] = Field(min_length=1, max_length=1000,
                                       description="record events of one person")
     as_of: dt.date | None = Field(default=None, description="default: today")
-    policy: str | None = Field(
-        default=None, max_length=80,
-        description="a policy's name, such as `statewide` or `dismiss-all`; default: each "
-        "court's policy from the policy table")
+    policy: str | CountyPolicyDocument | None = Field(
+        default=None,
+        description="a policy's name, such as `statewide`, `dismiss-all` or a configured "
+        "county policy, or a whole county policy document (contract 4.5) to try; default: "
+        "each court's policy from the policy table")
 
     @field_validator("policy")
     @classmethod
-    def _known_policy(cls, value: str | None) -> str | None:
-        if value is not None and value not in policy_names():
+    def _known_policy(cls, value: str | CountyPolicyDocument | None
+                      ) -> str | CountyPolicyDocument | None:
+        if isinstance(value, str) and value not in policy_names():
             raise ValueError(f"unknown policy; known: {', '.join(policy_names())}")
         return value
 
@@ -55,7 +59,8 @@ def build_app(settings: EligibilitySettings | None = None) -> FastAPI:
     engine = make_engine(settings.sqlalchemy_url())
     policy_table = settings.policies()
     store = EligibilityStore(engine, policy_table)
-    keys = KeyStore.for_service(engine, api_keys, settings.bootstrap_api_key)
+    keys = KeyStore.for_service(engine, api_keys, settings.bootstrap_api_key,
+                                settings.keys_database_url)
     runtime = Runtime(settings, engine, outbox=outbox, consumes={RECORDS: RecordEvent})
     runtime.handler = records_handler(store, lambda: runtime.relay)
 
@@ -109,7 +114,11 @@ def build_app(settings: EligibilitySettings | None = None) -> FastAPI:
         now = dt.datetime.now(dt.UTC)
         as_of = request.as_of or now.date()
         history = History.from_events(subject_id, request.events)
-        outcomes = decide(history, as_of, policy_table, request.policy)
+        if isinstance(request.policy, CountyPolicyDocument):
+            outcomes = decide(history, as_of, custom=(
+                pack_named("ca-prop64"), build_county_policy(request.policy)))
+        else:
+            outcomes = decide(history, as_of, policy_table, request.policy)
         return EvaluateResponse(subject_id=subject_id, as_of=as_of,
                                 decisions=changes(subject_id, outcomes, {}, as_of, now))
 

@@ -8,7 +8,9 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from clearway.common.settings import ServiceSettings
-from clearway.eligibility.rulepacks import SHIPPED_POLICY_TABLE, policy_names
+from clearway.eligibility.rulepacks import SHIPPED_POLICY_TABLE, policy_names, register_policy
+from clearway.eligibility.rulepacks.ca_prop64.county import CountyPolicyDocument
+from clearway.eligibility.rulepacks.ca_prop64.county import build as build_county_policy
 
 
 class EligibilitySettings(ServiceSettings):
@@ -25,7 +27,35 @@ class EligibilitySettings(ServiceSettings):
         "path to a YAML/JSON file; default maps CA-LA to dismiss-all",
     )
 
+    policy_files: str | None = Field(
+        default=None,
+        description="county policy documents (contract 4.5), YAML or JSON: paths separated "
+        "by commas, or a folder of *.yaml / *.yml / *.json files; each is registered by its "
+        "`name` and may be named in the policy table",
+    )
+
+    def county_policies(self) -> list[CountyPolicyDocument]:
+        """The county policy documents configured, each checked (a clear error names the
+        file and the field)."""
+        if not self.policy_files:
+            return []
+        paths: list[Path] = []
+        for part in (p.strip() for p in self.policy_files.split(",") if p.strip()):
+            path = Path(part)
+            paths += sorted(q for q in path.iterdir() if q.suffix in (".yaml", ".yml", ".json")) \
+                if path.is_dir() else [path]
+        docs = []
+        for path in paths:
+            try:
+                docs.append(CountyPolicyDocument.model_validate(yaml.safe_load(path.read_text())))
+            except (OSError, ValueError, yaml.YAMLError) as exc:
+                raise ValueError(f"county policy {path}: {exc}") from None
+        return docs
+
     def policies(self) -> dict[str, str]:
+        """The court -> policy table, after registering the configured county policies."""
+        for doc in self.county_policies():
+            register_policy("ca-prop64", build_county_policy(doc))
         if not self.policy_table:
             return dict(SHIPPED_POLICY_TABLE)
         raw = self.policy_table.strip()

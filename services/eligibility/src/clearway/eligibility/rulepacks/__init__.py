@@ -51,6 +51,20 @@ def register(pack: RulePack) -> RulePack:
     return pack
 
 
+def register_policy(pack_name: str, policy: Policy) -> None:
+    """Add a policy built from configuration (a county's document, contract 4.5) to a
+    registered pack. A name already taken by another pack's policy is refused; the same
+    pack's policy of that name is replaced (a new version of the document)."""
+    pack = _PACKS[pack_name]
+    owner = _POLICIES.get(policy.name)
+    if owner is not None and owner[0].name != pack_name:
+        raise ValueError(f"policy {policy.name!r} is already {owner[0].name}'s")
+    if owner is not None and owner[1] in pack.policies:
+        raise ValueError(f"policy {policy.name!r} is one of {pack_name}'s own; name the "
+                         "county's document differently")
+    _POLICIES[policy.name] = (pack, policy)
+
+
 def unregister(name: str) -> None:
     pack = _PACKS.pop(name, None)
     if pack is not None:

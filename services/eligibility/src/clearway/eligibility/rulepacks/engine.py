@@ -52,18 +52,28 @@ def decide(
     as_of: dt.date,
     policy_table: Mapping[str, str] = SHIPPED_POLICY_TABLE,
     policy: str | None = None,
+    custom: tuple[RulePack, Policy] | None = None,
 ) -> list[Outcome]:
-    """One outcome per in-scope count; `policy` overrides each court's policy."""
+    """One outcome per in-scope count; `policy` (a registered name) or `custom` (a pack and
+    a policy built for this call, such as an inline county policy) overrides each court's
+    policy."""
     outcomes = []
     chosen_for: dict[str, tuple[str, RulePack, Policy]] = {}  # court -> its policy
+    related: list[tuple[CountRecord, RulePack, Policy]] = []
     disputed = len(history.distinct_dates_of_birth()) > 1
     for count in history.counts:
         chosen = chosen_for.get(count.court)
         if chosen is None:
-            name = policy or policy_for(count.court, policy_table)
-            chosen = chosen_for[count.court] = (name, *policy_named(name))
+            if custom is not None:
+                chosen = (custom[1].name, *custom)
+            else:
+                name = policy or policy_for(count.court, policy_table)
+                chosen = (name, *policy_named(name))
+            chosen_for[count.court] = chosen
         name, pack, rules = chosen
         if not pack.in_scope(count):
+            if rules.related is not None and count.convicted and rules.related.is_related(count):
+                related.append((count, pack, rules))
             continue
         conflict: tuple[tuple[str, dt.date], ...] = ()
         if disputed and pack.identity_conflict is not None:
@@ -75,13 +85,26 @@ def decide(
             facts = pack.facts(count, history, as_of)
             verdict = rules.decide(facts)
         section = facts.section
-        procedure = procedure_of(count, as_of) if verdict.relief in GRANTED else None
-        statute = count.statute.canonical if count.statute else count.statute_text
-        outcomes.append(Outcome(
-            count.court, count.case_number, count.count, statute, verdict.relief, procedure,
-            verdict.reasons(section), name, pack.name,
-            pack.version, conflict))
+        outcomes.append(_outcome(count, verdict, verdict.reasons(section), name, pack, as_of,
+                                 conflict))
+    if related:
+        granted = {(o.court, o.case_number) for o in outcomes if o.relief in GRANTED}
+        for count, pack, rules in related:
+            if (count.court, count.case_number) in granted:
+                assert rules.related is not None
+                unit = rules.related.unit
+                outcomes.append(_outcome(count, Verdict(rules.related.relief, (unit,)),
+                                         (unit.reason(None),), rules.name, pack, as_of, ()))
     return outcomes
+
+
+def _outcome(count: CountRecord, verdict: Verdict, reasons: tuple[Reason, ...], policy: str,
+             pack: RulePack, as_of: dt.date,
+             conflict: tuple[tuple[str, dt.date], ...]) -> Outcome:
+    procedure = procedure_of(count, as_of) if verdict.relief in GRANTED else None
+    statute = count.statute.canonical if count.statute else count.statute_text
+    return Outcome(count.court, count.case_number, count.count, statute, verdict.relief,
+                   procedure, reasons, policy, pack.name, pack.version, conflict)
 
 
 def _decide_each_reading(pack: RulePack, rules: Policy, count: CountRecord, history: History,

@@ -199,12 +199,24 @@ Step = Rule | Bars | Collect
 
 
 @dataclass(frozen=True)
+class RelatedCharges:
+    """Charges a policy dismisses (without sealing) in a case where it grants a count."""
+
+    is_related: Condition  # of a count record
+    unit: Unit
+    relief: str = "dismiss"
+
+
+@dataclass(frozen=True)
 class Policy:
     """A named way to decide: its steps in order, first verdict wins."""
 
     name: str
     summary: str
     steps: tuple[Step, ...]
+    # Counts outside the pack's scope that this policy also decides, in a case where it
+    # grants a count (a county's related charges, contract 4.5); None: none.
+    related: RelatedCharges | None = None
     # The steps that can give a verdict for a count of each section, made on first use: a
     # count runs its own section's few rules instead of every rule of the pack.
     _plans: dict[str | None, tuple[Step, ...]] = field(
@@ -225,6 +237,8 @@ class Policy:
         raise LookupError(f"policy {self.name} has no step for this count")  # a pack bug
 
     def units(self) -> Iterable[Unit]:
+        if self.related is not None:
+            yield self.related.unit
         for step in self.steps:
             if isinstance(step, Rule):
                 yield step
@@ -286,3 +300,24 @@ def _reason(code: str, text: str, citation: str) -> Reason:
     if found is None:
         found = _REASONS[key] = Reason(code=code, text=text, citation=citation)
     return found
+
+
+@dataclass(frozen=True)
+class DerivedPolicy(Policy):
+    """A policy that decides as `base` does, then changes the verdict (a county's options
+    on top of the statutory rules, contract 4.5)."""
+
+    base: Policy | None = None
+    then: Callable[[Any, Verdict], Verdict] = field(default=lambda facts, verdict: verdict)
+    option_units: tuple[Unit, ...] = ()
+
+    def decide(self, facts: Any) -> Verdict:
+        assert self.base is not None
+        return self.then(facts, self.base.decide(facts))
+
+    def units(self) -> Iterable[Unit]:
+        assert self.base is not None
+        yield from self.base.units()
+        yield from self.option_units
+        if self.related is not None:
+            yield self.related.unit

@@ -37,8 +37,32 @@ NOTES = (
 )
 
 
+def _county_section() -> list[str]:
+    from clearway.eligibility.rulepacks.ca_prop64 import county
+
+    example = county.CountyPolicyDocument.model_validate({
+        "name": "example", "version": 1, "related_charges": True,
+        "additional_relief": {"under_21_at_conviction": True, "age_at_least": 57,
+                              "years_since_conviction": 10, "years_crime_free": 7,
+                              "only_prop64_convictions": True, "deceased": True}})
+    policy = county.build(example)
+    assert policy.related is not None
+    units = [*policy.option_units, policy.related.unit]  # type: ignore[attr-defined]
+    doc = (county.__doc__ or "").split("\n\n", 1)[1].strip()
+    return ["## County policies (contract 4.5)", "",
+            "A county policy is a YAML or JSON document (`CLEARWAY_ELIGIBILITY_POLICY_FILES`; "
+            "or whole, inline, in `POST /v1/evaluate`), named in the policy table like "
+            "`statewide`.", "", *doc.splitlines(), "",
+            "Its reasons (numbers as in the contract's example; each county sets its own):", "",
+            "| code | relief | what it means | citation |", "|---|---|---|---|",
+            *(f"| `{u.code}` | {u.relief.replace('_', ' ')} | {u.text} | "  # type: ignore[attr-defined]
+              f"{u.citation.default} |" if hasattr(u, "relief") else
+              f"| `{u.code}` | dismiss (without sealing) | {u.text} | {u.citation.default} |"
+              for u in units), ""]
+
+
 def _appendix() -> list[str]:
-    lines = ["## Offense lists (contract 4.1)", ""]
+    lines = [*_county_section(), "## Offense lists (contract 4.1)", ""]
     for offenses in (SUPER_STRIKES, PC290_REGISTRABLE):
         lines += [f"{offenses.name[0].upper()}{offenses.name[1:]} ({offenses.citation}):", "",
                   f"- definite: {offenses.describe(DEFINITE)}.",
