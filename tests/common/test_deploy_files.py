@@ -280,6 +280,7 @@ def test_topics_are_provisioned_once_from_the_ingest_image_after_kafka_is_health
 def test_postgres_is_pinned_checks_readiness_and_creates_one_database_per_service(
     compose: dict,
 ) -> None:
+    """One database per service, and `keys`: the key authority they all share."""
     postgres = compose["services"]["postgres"]
     assert re.fullmatch(r"postgres:16\.\d+-alpine", postgres["image"])
     assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
@@ -287,7 +288,10 @@ def test_postgres_is_pinned_checks_readiness_and_creates_one_database_per_servic
     assert init and init[0].split(":")[0] == "./deploy/postgres-init.sql"
     sql = (ROOT / "deploy" / "postgres-init.sql").read_text(encoding="utf-8")
     created = set(re.findall(r"CREATE DATABASE (\w+)", sql))
-    assert created == set(SERVICES)
+    assert created == {*SERVICES, "keys"}
+    for name in SERVICES:
+        assert environment(compose["services"][name])["CLEARWAY_KEYS_DATABASE_URL"].endswith(
+            "@postgres:5432/keys")
 
 
 def test_notify_sends_mail_to_the_pinned_mailpit_sink(compose: dict) -> None:
