@@ -81,3 +81,11 @@ chaos: install
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+
+# A new schema revision for one service's store, written by Alembic's autogenerate (compare
+# the tables with a store at head) into services/<service>/src/clearway/<service>/migrations/
+# versions/; read and complete it before committing. make migration SERVICE=notify MESSAGE="..."
+.PHONY: migration
+migration: install
+	@test -n "$(SERVICE)" -a -n "$(MESSAGE)" || { echo 'usage: make migration SERVICE=<service> MESSAGE="what changes"'; exit 2; }
+	$(VENV)/bin/clearway-$(SERVICE) new-revision "$(MESSAGE)"

@@ -7,6 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import orjson
 from sqlalchemy import (
@@ -23,10 +24,11 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from clearway.common.auth import api_keys_table
-from clearway.common.db import create_schema, insert_rows, reading
+from clearway.common.db import insert_rows, reading
 from clearway.common.dedupe import mark_seen, processed_events_table, unseen
 from clearway.common.envelope import child_traceparent
 from clearway.common.events import Decision, RecordEvent
+from clearway.common.migrations import Migrations
 from clearway.common.outbox import (
     HandedRow,
     Lease,
@@ -40,6 +42,8 @@ from clearway.eligibility.domain.versions import Current, changes, current_of
 from clearway.eligibility.rulepacks.engine import decide
 
 metadata = MetaData()
+# The store's schema migrations (Alembic, clearway/eligibility/migrations/), run at start.
+MIGRATIONS = Migrations("eligibility", Path(__file__).with_name("migrations"), metadata)
 outbox = outbox_table(metadata)
 api_keys = api_keys_table(metadata)
 processed = processed_events_table(metadata)
@@ -121,7 +125,7 @@ class EligibilityStore:
     def __init__(self, engine: Engine, policy_table: dict[str, str]) -> None:
         self.engine = engine
         self.policy_table = policy_table
-        create_schema(engine, metadata)
+        MIGRATIONS.ensure_current(engine)
 
     # -- the pipeline -----------------------------------------------------------------
     def process(self, events: Sequence[RecordEvent], now: dt.datetime,

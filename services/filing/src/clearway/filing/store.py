@@ -25,6 +25,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -50,7 +51,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from clearway.common.auth import api_keys_table
-from clearway.common.db import create_schema, reading
+from clearway.common.db import reading
 from clearway.common.dedupe import first_time, processed_events_table, select_by_court
 from clearway.common.events import (
     GRANTED_RELIEFS,
@@ -59,6 +60,7 @@ from clearway.common.events import (
     MotionEvent,
     RecordEvent,
 )
+from clearway.common.migrations import Migrations
 from clearway.common.outbox import OutboxMessage, add_to_outbox, outbox_table
 from clearway.common.topics import MOTIONS
 from clearway.filing.domain.lifecycle import (
@@ -85,6 +87,8 @@ CHUNK = 500  # ids per IN (...) and rows per outbox insert
 Render = Callable[[MotionContent], str]
 
 metadata = MetaData()
+# The store's schema migrations (Alembic, clearway/filing/migrations/), run at start.
+MIGRATIONS = Migrations("filing", Path(__file__).with_name("migrations"), metadata)
 outbox = outbox_table(metadata)
 api_keys = api_keys_table(metadata)
 people = Table(
@@ -317,7 +321,7 @@ def _content_of(key: CaseKey, grants: Sequence[Grant],
 class FilingStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        create_schema(engine, metadata)
+        MIGRATIONS.ensure_current(engine)
         self._sweep_due = True  # render drafts a crash may have left, on the first batch
 
     def _read(self) -> Connection:

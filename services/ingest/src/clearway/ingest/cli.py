@@ -8,6 +8,7 @@ from clearway.common.cli import keys_app
 from clearway.common.db import make_engine
 from clearway.common.http import serve as serve_http
 from clearway.common.logging import configure_logging
+from clearway.common.migrations import Migrations, add_migrate_commands
 from clearway.common.republish import Republish, add_republish_command
 from clearway.common.topics import RECORDS
 from clearway.ingest.settings import IngestSettings
@@ -28,6 +29,15 @@ def _keystore() -> KeyStore:
 
 
 app.add_typer(keys_app(_keystore), name="keys")
+
+
+def _migrations() -> Migrations:
+    from clearway.ingest.store import MIGRATIONS
+
+    return MIGRATIONS
+
+
+add_migrate_commands(app, _migrations, lambda: make_engine(IngestSettings().sqlalchemy_url()))
 
 
 @app.command()

@@ -7,6 +7,7 @@ import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from pydantic import ValidationError
@@ -26,13 +27,15 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from clearway.common.auth import api_keys_table
-from clearway.common.db import create_schema
 from clearway.common.dedupe import rows_by_key
 from clearway.common.events import RecordEvent, sealed_counts
+from clearway.common.migrations import Migrations
 from clearway.common.outbox import OutboxMessage, add_to_outbox, outbox_table
 from clearway.common.topics import RECORDS
 
 metadata = MetaData()
+# The store's schema migrations (Alembic, clearway/ingest/migrations/), run at start.
+MIGRATIONS = Migrations("ingest", Path(__file__).with_name("migrations"), metadata)
 outbox = outbox_table(metadata)
 api_keys = api_keys_table(metadata)
 records = Table(
@@ -100,7 +103,7 @@ def _payload_digest(event: RecordEvent) -> str:
 class IngestStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        create_schema(engine, metadata)
+        MIGRATIONS.ensure_current(engine)
 
     def accept(self, events: Sequence[RecordEvent]) -> list[Outcome]:
         """Commit new events and their outbox rows in one transaction; repeats of an

@@ -10,6 +10,7 @@ from clearway.common.cli import keys_app
 from clearway.common.db import make_engine
 from clearway.common.http import serve as serve_http
 from clearway.common.logging import configure_logging
+from clearway.common.migrations import Migrations, add_migrate_commands
 from clearway.common.republish import Republish, add_republish_command
 from clearway.common.topics import DELIVERIES
 from clearway.notify.settings import NotifySettings
@@ -30,6 +31,15 @@ def _keystore() -> KeyStore:
 
 
 app.add_typer(keys_app(_keystore), name="keys")
+
+
+def _migrations() -> Migrations:
+    from clearway.notify.store import MIGRATIONS
+
+    return MIGRATIONS
+
+
+add_migrate_commands(app, _migrations, lambda: make_engine(NotifySettings().sqlalchemy_url()))
 
 
 @app.command()

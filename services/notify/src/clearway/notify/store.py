@@ -27,6 +27,7 @@ import time
 import uuid
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -53,13 +54,15 @@ from sqlalchemy import (
 )
 
 from clearway.common.auth import api_keys_table
-from clearway.common.db import create_schema
 from clearway.common.dedupe import first_time, processed_events_table
 from clearway.common.events import GRANTED_RELIEFS, Decision, DeliveryEvent, RecordEvent
+from clearway.common.migrations import Migrations
 from clearway.common.outbox import OutboxMessage, add_to_outbox, outbox_table
 from clearway.common.topics import DELIVERIES
 
 metadata = MetaData()
+# The store's schema migrations (Alembic, clearway/notify/migrations/), run at start.
+MIGRATIONS = Migrations("notify", Path(__file__).with_name("migrations"), metadata)
 outbox = outbox_table(metadata)
 api_keys = api_keys_table(metadata)
 # Each court's view of the person: names and contact as that court last gave them. A court
@@ -342,7 +345,7 @@ class NotifyStore:
         # free, instead of in SQLite's busy handler, which sleeps in 1-100 ms steps: that
         # sleep would stretch the time from a provider's reply to its record.
         self._serial = threading.RLock() if engine.dialect.name == "sqlite" else None
-        create_schema(engine, metadata)
+        MIGRATIONS.ensure_current(engine)
 
     @contextlib.contextmanager
     def _begin(self) -> Iterator[Connection]:

@@ -1,0 +1,2 @@
+"""The filing store's Alembic environment (env.py, script.py.mako, versions/), run by
+`clearway.common.migrations`: at start and by `clearway-filing migrate`."""

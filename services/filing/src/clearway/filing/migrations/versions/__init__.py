@@ -1,0 +1,1 @@
+"""The filing store's revisions: NNNN_<slug>.py, revision "NNNN", one after another."""

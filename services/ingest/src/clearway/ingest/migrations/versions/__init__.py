@@ -1,0 +1,1 @@
+"""The ingest store's revisions: NNNN_<slug>.py, revision "NNNN", one after another."""

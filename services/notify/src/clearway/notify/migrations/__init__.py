@@ -1,0 +1,2 @@
+"""The notify store's Alembic environment (env.py, script.py.mako, versions/), run by
+`clearway.common.migrations`: at start and by `clearway-notify migrate`."""

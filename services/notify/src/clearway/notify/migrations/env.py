@@ -1,0 +1,5 @@
+"""Alembic environment of the notify store; `clearway.common.migrations` hands it the
+connection (inside its locked transaction) and the store's MetaData."""
+from clearway.common.migrations import run_environment
+
+run_environment()
