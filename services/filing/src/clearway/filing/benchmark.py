@@ -91,7 +91,7 @@ def seed_ready_motions(database_url: str, cases: int, court: str = COURT) -> flo
     with store.engine.begin() as conn:
         for chunk in _chunks(cases):
             conn.execute(people.insert(), [
-                {"subject_id": c["subject_id"], "first_name": c["first_name"],
+                {"subject_id": c["subject_id"], "court": court, "first_name": c["first_name"],
                  "last_name": c["last_name"], "date_of_birth": c["date_of_birth"],
                  "occurred_at": when, "event_id": f"e-{c['subject_id']}"} for c in chunk])
             conn.execute(cases_t.insert(), [

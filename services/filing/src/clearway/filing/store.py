@@ -91,9 +91,12 @@ metadata = MetaData()
 MIGRATIONS = Migrations("filing", Path(__file__).with_name("migrations"), metadata)
 outbox = outbox_table(metadata)
 api_keys = api_keys_table(metadata)
+# Each court's record of the person (names and birth date as that court last gave them): a
+# motion for a case prints its own court's view; another court's record never overwrites it.
 people = Table(
     "people", metadata,
     Column("subject_id", String(64), primary_key=True),
+    Column("court", String(20), primary_key=True),
     Column("first_name", String(100), nullable=False),
     Column("last_name", String(100), nullable=False),
     Column("date_of_birth", Date, nullable=False),
@@ -250,6 +253,7 @@ class _Case:
 @dataclass(frozen=True)
 class _Person:
     subject_id: str
+    court: str
     first_name: str
     last_name: str
     date_of_birth: dt.date
@@ -260,7 +264,7 @@ class _Person:
         return (self.first_name, self.last_name, self.date_of_birth)
 
     def values(self) -> dict[str, object]:
-        return {k: v for k, v in self.__dict__.items() if k != "subject_id"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("subject_id", "court")}
 
 
 def _select_in(conn: Connection, stmt: Callable[[list[Any]], Any],
@@ -277,11 +281,17 @@ def _load_cases(conn: Connection, pairs: Iterable[tuple[str, str]]) -> dict[tupl
                 cases.c.court == court, cases.c.case_number.in_(numbers)), pairs)}
 
 
-def _load_people(conn: Connection, subject_ids: Iterable[str]) -> dict[str, _Person]:
-    return {r.subject_id: _Person(r.subject_id, r.first_name, r.last_name, r.date_of_birth,
-                                  r.occurred_at, r.event_id)
+PersonKey = tuple[str, str]  # subject_id, court
+
+
+def _load_people(conn: Connection, keys: Iterable[PersonKey]) -> dict[PersonKey, _Person]:
+    """Each (person, court)'s record, for the pairs asked."""
+    wanted = set(keys)
+    return {(r.subject_id, r.court): _Person(r.subject_id, r.court, r.first_name, r.last_name,
+                                             r.date_of_birth, r.occurred_at, r.event_id)
             for r in _select_in(conn, lambda ids: select(people).where(
-                people.c.subject_id.in_(ids)), sorted(subject_ids))}
+                people.c.subject_id.in_(ids)), sorted({s for s, _ in wanted}))
+            if (r.subject_id, r.court) in wanted}
 
 
 def _upsert(conn: Connection, table: Table, key: tuple[str, ...], rows: list[dict[str, Any]],
@@ -307,12 +317,13 @@ def _expect(conn: Connection, stmt: Any, params: list[dict[str, Any]]) -> None:
 
 
 def _content_of(key: CaseKey, grants: Sequence[Grant],
-                known_cases: dict[tuple[str, str], _Case], known_people: dict[str, _Person],
+                known_cases: dict[tuple[str, str], _Case],
+                known_people: dict[PersonKey, _Person],
                 today: dt.date) -> MotionContent | None:
     """What a motion for these grants says, or None while the record is missing."""
     subject_id, court, case_number = key
     case = known_cases.get((court, case_number))
-    person = known_people.get(subject_id)
+    person = known_people.get((subject_id, court))
     if person is None or case is None or case.subject_id != subject_id:
         return None
     return _build_content(court, case_number, person, case.counts, grants, today)
@@ -362,7 +373,7 @@ class FilingStore:
         orders = [r for r in fresh if r.order is not None]
         known_cases = _load_cases(conn, {(r.court, r.case.case_number)  # type: ignore[union-attr]
                                          for r in dispositions})
-        known_people = _load_people(conn, {r.subject_id for r in dispositions})
+        known_people = _load_people(conn, {(r.subject_id, r.court) for r in dispositions})
         touched = self._save_dispositions(conn, dispositions, known_cases, known_people)
         touched |= self._save_decisions(conn, decisions)
         staged, drafts = self._reconcile(conn, touched, known_cases, known_people, today, now)
@@ -372,11 +383,11 @@ class FilingStore:
 
     def _save_dispositions(self, conn: Connection, dispositions: Sequence[RecordEvent],
                            known_cases: dict[tuple[str, str], _Case],
-                           known_people: dict[str, _Person]) -> set[CaseKey]:
+                           known_people: dict[PersonKey, _Person]) -> set[CaseKey]:
         """Keep the newest record of each case and person (a later disposition of the same
         court + case number is a correction; an older one arriving late loses). Returns the
         cases to reconcile: those whose record changed, and every case with a pending
-        motion of a person whose name or birth date changed."""
+        motion of a person whose name or birth date, as that court gives them, changed."""
         cases_before, people_before = dict(known_cases), dict(known_people)
         touched: set[CaseKey] = set()
         for record in dispositions:  # in the order they happened
@@ -390,25 +401,29 @@ class FilingStore:
                 if old is not None and old.subject_id != s.subject_id:
                     touched.add((old.subject_id, *pair))
                 touched.add((s.subject_id, *pair))
-            person = known_people.get(s.subject_id)
+            who = (s.subject_id, record.court)
+            person = known_people.get(who)
             if person is None or (person.occurred_at, person.event_id) < when:
                 assert s.first_name and s.last_name and s.date_of_birth
-                known_people[s.subject_id] = _Person(s.subject_id, s.first_name, s.last_name,
-                                                     s.date_of_birth, *when)
+                known_people[who] = _Person(s.subject_id, record.court, s.first_name,
+                                            s.last_name, s.date_of_birth, *when)
         changed_cases = [p for p, c in known_cases.items() if cases_before.get(p) is not c]
         _upsert(conn, cases, ("court", "case_number"),
                 [{"court": p[0], "case_number": p[1], **known_cases[p].__dict__}
                  for p in changed_cases], {p for p in changed_cases if p in cases_before})
-        changed_people = [s for s, p in known_people.items() if people_before.get(s) is not p]
-        _upsert(conn, people, ("subject_id",),
-                [{"subject_id": s, **known_people[s].values()} for s in changed_people],
-                {(s,) for s in changed_people if s in people_before})
-        renamed = [s for s in changed_people if s in people_before
-                   and people_before[s].identity() != known_people[s].identity()]
+        changed_people = [k for k, p in known_people.items() if people_before.get(k) is not p]
+        _upsert(conn, people, ("subject_id", "court"),
+                [{"subject_id": k[0], "court": k[1], **known_people[k].values()}
+                 for k in changed_people],
+                {k for k in changed_people if k in people_before})
+        renamed = {k for k in changed_people if k in people_before
+                   and people_before[k].identity() != known_people[k].identity()}
         for r in _select_in(conn, lambda ids: select(
                 motions.c.subject_id, motions.c.court, motions.c.case_number).where(
-                motions.c.subject_id.in_(ids), motions.c.status.in_(PENDING)), renamed):
-            touched.add((r.subject_id, r.court, r.case_number))
+                motions.c.subject_id.in_(ids), motions.c.status.in_(PENDING)),
+                sorted({s for s, _ in renamed})):
+            if (r.subject_id, r.court) in renamed:
+                touched.add((r.subject_id, r.court, r.case_number))
         return touched
 
     def _save_decisions(self, conn: Connection, decisions: Sequence[Decision]) -> set[CaseKey]:
@@ -438,8 +453,8 @@ class FilingStore:
         return {(k[0], k[1], k[2]) for k in newest}
 
     def _reconcile(self, conn: Connection, touched: set[CaseKey],
-                   known_cases: dict[tuple[str, str], _Case], known_people: dict[str, _Person],
-                   today: dt.date, now: dt.datetime
+                   known_cases: dict[tuple[str, str], _Case],
+                   known_people: dict[PersonKey, _Person], today: dt.date, now: dt.datetime
                    ) -> tuple[list[OutboxMessage], list[tuple[str, MotionContent]]]:
         """Plan each touched case (`lifecycle.plan`) and carry the plans out."""
         staged: list[OutboxMessage] = []
@@ -448,7 +463,8 @@ class FilingStore:
             return staged, drafts
         pairs = sorted({(court, case_number) for _, court, case_number in touched})
         known_cases.update(_load_cases(conn, set(pairs) - set(known_cases)))
-        known_people.update(_load_people(conn, {s for s, _, _ in touched} - set(known_people)))
+        known_people.update(_load_people(conn, {(s, c) for s, c, _ in touched}
+                                         - set(known_people)))
         granted: dict[CaseKey, list[Grant]] = defaultdict(list)
         for r in select_by_court(conn, lambda court, numbers: select(latest).where(
                 latest.c.court == court, latest.c.case_number.in_(numbers),
@@ -583,8 +599,10 @@ class FilingStore:
         with self._read() as conn:
             rows = conn.execute(
                 select(motions.c.motion_id, motions.c.court, motions.c.case_number,
-                       motions.c.grants, people, cases.c.counts)
-                .join(people, people.c.subject_id == motions.c.subject_id)
+                       motions.c.grants, motions.c.subject_id, *_PERSON_COLUMNS,
+                       cases.c.counts)
+                .join(people, and_(people.c.subject_id == motions.c.subject_id,
+                                   people.c.court == motions.c.court))
                 .join(cases, and_(cases.c.court == motions.c.court,
                                   cases.c.case_number == motions.c.case_number,
                                   cases.c.subject_id == motions.c.subject_id))
@@ -613,7 +631,7 @@ class FilingStore:
                 conn, lambda ids: select(motions).where(motions.c.motion_id.in_(ids)),
                 [mid for mid, _, _ in rendered])}
             known_cases = _load_cases(conn, {(m.court, m.case_number) for m in found.values()})
-            known_people = _load_people(conn, {m.subject_id for m in found.values()})
+            known_people = _load_people(conn, {(m.subject_id, m.court) for m in found.values()})
             updates = []
             for mid, content, sha in rendered:
                 motion = found.get(mid)
@@ -646,8 +664,10 @@ class FilingStore:
         """Every ready motion of a court (id, content), streamed in case-number order from
         one snapshot: memory does not grow with the number of motions."""
         stmt = (select(motions.c.motion_id, motions.c.court, motions.c.case_number,
-                       motions.c.grants, people, cases.c.counts)
-                .join(people, people.c.subject_id == motions.c.subject_id)
+                       motions.c.grants, motions.c.subject_id, *_PERSON_COLUMNS,
+                       cases.c.counts)
+                .join(people, and_(people.c.subject_id == motions.c.subject_id,
+                                   people.c.court == motions.c.court))
                 .join(cases, and_(cases.c.court == motions.c.court,
                                   cases.c.case_number == motions.c.case_number))
                 .where(motions.c.court == court, motions.c.status == "ready")
@@ -826,6 +846,10 @@ def _bulk_dict(b: Any) -> dict[str, object]:
     d["created_at"] = _iso(b.created_at)
     d["filed_at"] = _iso(b.filed_at) if b.filed_at is not None else None
     return d
+
+
+# What a motion prints of the person (joined with the motion's own court's record).
+_PERSON_COLUMNS = (people.c.first_name, people.c.last_name, people.c.date_of_birth)
 
 
 def _build_content(court: str, case_number: str, person: Any, counts_json: bytes,
