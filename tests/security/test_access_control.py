@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from clearway.common.auth import SCOPES
-from clearway.common.datagen import CSV_COLUMNS, csv_rows
+from clearway.common.datagen import CSV_COLUMNS, DOJ_COLUMNS, csv_rows
 from tests.security.apps import (
     ADMIN_KEY,
     COURT,
@@ -31,6 +31,7 @@ SCOPE_OF: dict[tuple[str, str, str], tuple[str, ...]] = {
     ("ingest", "POST", "/v1/records"): ("records:write",),
     ("ingest", "POST", "/v1/records:batch"): ("records:write",),
     ("ingest", "POST", "/v1/records:csv"): ("records:write",),
+    ("ingest", "POST", "/v1/records:doj"): ("records:write",),
     ("ingest", "GET", "/v1/records/{event_id}"): ("records:read", "records:write"),
     ("eligibility", "GET", "/v1/subjects/{subject_id}/decisions"): ("decisions:read",),
     ("eligibility", "POST", "/v1/evaluate"): ("decisions:read",),
@@ -64,6 +65,7 @@ COURT_RULE: dict[tuple[str, str, str], str] = {
     ("ingest", "POST", "/v1/records"): "deny",
     ("ingest", "POST", "/v1/records:batch"): "rows rejected",
     ("ingest", "POST", "/v1/records:csv"): "rows rejected",
+    ("ingest", "POST", "/v1/records:doj"): "rows rejected",
     ("ingest", "GET", "/v1/records/{event_id}"): "deny",
     ("eligibility", "GET", "/v1/subjects/{subject_id}/decisions"): "like unknown",
     ("eligibility", "POST", "/v1/evaluate"): "deny",
@@ -88,6 +90,17 @@ def _csv() -> str:
     return out.getvalue()
 
 
+def _doj() -> str:
+    """One DOJ research file row: a conviction in Los Angeles County (court CA-LA)."""
+    cells = dict.fromkeys(DOJ_COLUMNS, "")
+    cells.update(CII_NUMBER="CIISECDOJ0001", PRI_NAME="VANDERMOLEN,QUINTESSA",
+                 PRI_DOB="19790304", CYC_ORDER="1", STP_ORDER="1", STP_EVENT_DATE="20120601",
+                 STP_TYPE_DESCR="COURT ACTION", STP_ORI_CNTY_NAME="LOS ANGELES",
+                 CNT_ORDER="1", OFFENSE_DESCR="11359 HS-POSSESS MARIJUANA FOR SALE",
+                 OFFENSE_TOC="F", FE_NUM_CRT_CASE="BA900009", DISP_DESCR="CONVICTED")
+    return "|".join(cells.values()) + "\n"
+
+
 def body_of(service: str, method: str, path: str) -> dict[str, Any]:
     """Request arguments that are valid for the route: only the key decides the answer."""
     if path == "/v1/records":
@@ -96,6 +109,8 @@ def body_of(service: str, method: str, path: str) -> dict[str, Any]:
         return {"json": [EVENTS[0]]}
     if path == "/v1/records:csv":
         return {"content": _csv(), "headers": {"Content-Type": "text/csv"}}
+    if path == "/v1/records:doj":
+        return {"content": _doj(), "headers": {"Content-Type": "text/plain"}}
     if path == "/v1/evaluate":
         return {"json": {"events": [e for e in EVENTS if e["subject"]["subject_id"] == A]}}
     if path.endswith("/opt-outs") and method == "PUT":

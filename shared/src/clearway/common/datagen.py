@@ -43,8 +43,10 @@ from typing import Any
 __all__ = [
     "COURT_CODES",
     "CSV_COLUMNS",
+    "DOJ_COLUMNS",
     "LANGUAGES",
     "csv_rows",
+    "doj_lines",
     "generate_events",
     "sample_events",
 ]
@@ -82,6 +84,30 @@ CSV_COLUMNS: tuple[str, ...] = (
     "involved_minor",
     "environmental_violation",
     "imported",
+)
+
+#: Columns of the DOJ research file (AB 1793), in order: one row per count per step.
+DOJ_COLUMNS: tuple[str, ...] = (
+    "RECORD_ID", "SUBJECT_STATUS", "SUBJECT_ID", "REQ_SEG_SEP", "REQ_CII_NUMBER",
+    "REQ_NAME", "REQ_GENDER", "REQ_DOB", "REQ_CDL", "REQ_SSN", "PII_SEG_SEP",
+    "CII_NUMBER", "PRI_NAME", "GENDER", "PRI_DOB", "PRI_SSN", "PRI_CDL", "PRI_IDN",
+    "PRI_INN", "FBI_NUMBER", "PDR_SEG_SEP", "RACE_CODE", "RACE_DESCR", "EYE_COLOR_CODE",
+    "EYE_COLOR_DESCR", "HAIR_COLOR_CODE", "HAIR_COLOR_DESCR", "HEIGHT", "WEIGHT",
+    "SINGLE_SOURCE", "MULTI_SOURCE", "POB_CODE", "POB_NAME", "POB_TYPE",
+    "CITIZENSHIP_LIST", "CYC_SEG_SEP", "CYC_ORDER", "CYC_DATE", "STP_SEG_SEP",
+    "STP_ORDER", "STP_EVENT_DATE", "STP_TYPE_CODE", "STP_TYPE_DESCR", "STP_ORI_TYPE",
+    "STP_ORI_TYPE_DESCR", "STP_ORI_CODE", "STP_ORI_DESCR", "STP_ORI_CNTY_CODE",
+    "STP_ORI_CNTY_NAME", "CNT_SEG_SEP", "CNT_ORDER", "DISP_DATE", "OFN", "OFFENSE_CODE",
+    "OFFENSE_DESCR", "OFFENSE_TOC", "OFFENSE_QUAL_LST", "DISP_OFFENSE_CODE",
+    "DISP_OFFENSE_DESCR", "DISP_OFFENSE_TOC", "DISP_OFFENSE_QUAL_LST",
+    "CONV_OFFENSE_ORDER", "CONV_OFFENSE_CODE", "CONV_OFFENSE_DESCR", "CONV_OFFENSE_TOC",
+    "CONV_OFFENSE_QUAL_LST", "FE_NUM_ORDER", "FE_NUM_ARR_AGY", "FE_NUM_BNCH_WARR",
+    "FE_NUM_CITE", "FE_NUM_DOCKET", "FE_NUM_INCIDENT", "FE_NUM_BOOKING",
+    "FE_NUM_NUMBER", "FE_NUM_REMAND", "FE_NUM_OOS_INN", "FE_NUM_CRT_CASE",
+    "FE_NUM_WARRANT", "DISP_ORDER", "DISP_CODE", "DISP_DESCR", "CONV_STAT_CODE",
+    "CONV_STAT_DESCR", "SENT_SEG_SEP", "SENT_ORDER", "SENT_LOC_CODE", "SENT_LOC_DESCR",
+    "SENT_LENGTH", "SENT_TIME_CODE", "SENT_TIME_DESCR", "CYC_AGE", "CII_TYPE",
+    "CII_TYPE_ALPHA", "COMMENT_TEXT", "END_OF_REC",
 )
 
 PROP64_DATE = dt.date(2016, 11, 9)
@@ -847,3 +873,296 @@ def csv_rows(event: dict[str, Any]) -> list[dict[str, str]]:
         }
         rows.append({column: _cell(row[column]) for column in CSV_COLUMNS})
     return rows
+
+
+# --- the DOJ research file ----------------------------------------------------------------
+#
+# `doj_lines` writes people's criminal histories in the DOJ research file's layout
+# (:data:`DOJ_COLUMNS`, one row per count per step): per arrest cycle an arrest step and,
+# for most, a court step with its disposition (convicted, dismissed, acquitted, or none
+# reported yet), sentences with a length and unit, priors, PC 290 registrations, deaths,
+# counts whose charge is only in COMMENT_TEXT (`SEE COMMENT FOR CHARGE`), unreadable
+# statutes, a few non-cannabis counts whose comment cites HS 11359, and a few bad rows
+# (an impossible date, a county outside California, no level, no count number, no birth
+# date, a row with cells missing) for an importer's rejects path. Courts are all 58
+# counties, the demo's ten weighted as in :data:`COURT_CODES`. Identity numbers are
+# never-issued forms (SSN area 000, `DL` + digits, `FK` FBI numbers): nothing is real.
+
+_W = len(DOJ_COLUMNS)
+_D = {name: i for i, name in enumerate(DOJ_COLUMNS)}
+
+
+def _doj_courts() -> _Pick:
+    from clearway.common.courts import COUNTIES
+
+    weights = {c.code: c.weight for c in _COURTS}
+    return _Pick([((code, name.upper()), weights.get(code, 0.3))
+                  for code, name in COUNTIES.items()])
+
+
+_ymd_cache: dict[int, str] = {}
+
+
+def _ymd(ordinal: int) -> str:
+    text = _ymd_cache.get(ordinal)
+    if text is None:
+        text = dt.date.fromordinal(ordinal).strftime("%Y%m%d")
+        _ymd_cache[ordinal] = text
+    return text
+
+
+def _doj_statute(offense: _Offense, when: int) -> str:
+    subs = "".join(f"({p.upper()})" for p in offense.sub)
+    description = offense.description
+    if when >= _CANNABIS_WORD_FROM:
+        description = description.replace("MARIJUANA", "CANNABIS")
+    return f"{offense.section}{subs} {offense.code}-{description}"
+
+
+_DOJ_OUTCOMES = _Pick([("CONVICTED", 80), ("DISMISSED", 10), ("ACQUITTED", 1),
+                       ("", 3)])
+_DOJ_ARREST_ONLY = _Pick([("RELEASED/DETENTION ONLY", 1), ("PROS REJ-LACK OF SUFF EVIDENCE", 1),
+                          ("", 1)])
+_DOJ_BAD = ("date", "county", "level", "count", "dob", "cells")
+
+
+class _DojGenerator:
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.courts = _doj_courts()
+        self.case_counter: dict[str, int] = {}
+        self.subject_offset = (seed * 2_654_435_761 + 12_345) % _SUBJECT_SPACE
+
+    def person(self, index: int) -> list[list[str]]:
+        rng = self.rng
+        group: _Group = _pick_group(rng)
+        male = rng.random() < 0.84
+        names = group.male if male else group.female
+        first = _upper_ascii(names[rng.randrange(len(names))])
+        last = _upper_ascii(group.last[rng.randrange(len(group.last))])
+        if rng.random() < 0.4:
+            first += " " + "ABCDEFGHJKLMNPRSTW"[rng.randrange(18)]
+        home = self.courts(rng)
+        first_day = int(rng.triangular(_FIRST_DAY, _LAST_OFFENSE, _BUSIEST_YEAR))
+        low, high = _pick_age(rng)
+        dob = max(first_day - 365 * rng.randint(low, high) - rng.randrange(365),
+                  dt.date(1925, 1, 1).toordinal())
+        base = [""] * _W
+        subject_number = (_SUBJECT_STEP * index + self.subject_offset) % _SUBJECT_SPACE
+        base[_D["RECORD_ID"]] = str(index + 1)
+        base[_D["SUBJECT_STATUS"]] = "ACTIVE"
+        base[_D["SUBJECT_ID"]] = f"{subject_number:09d}"
+        if rng.random() >= 0.03:  # a few people have no CII number: SUBJECT_ID stands in
+            base[_D["CII_NUMBER"]] = f"A{subject_number:09d}"
+        base[_D["PRI_NAME"]] = f"{last},{first}"
+        base[_D["GENDER"]] = "M" if male else "F"
+        base[_D["PRI_DOB"]] = _ymd(dob)
+        base[_D["PRI_SSN"]] = f"000{subject_number % 1_000_000:06d}"  # area 000: never issued
+        base[_D["PRI_CDL"]] = f"DL{subject_number % 10_000_000:07d}"
+        base[_D["FBI_NUMBER"]] = f"{subject_number % 1_000_000}FK{rng.randrange(10)}"
+        base[_D["RACE_DESCR"]] = "UNKNOWN"
+        base[_D["END_OF_REC"]] = "Z"
+
+        repeat = rng.random() < _SHARE_REPEAT
+        n_cases = rng.randint(3, 6) if repeat else _pick_cases(rng)
+        kinds = ["regular"] * n_cases
+        if rng.random() < _SHARE_SUPER_STRIKE:
+            kinds.insert(rng.randint(0, len(kinds)), "super_strike")
+        registrant = rng.random() < _SHARE_REGISTRANT
+        if registrant and rng.random() < 0.6:
+            kinds.insert(rng.randint(0, len(kinds)), "registrable")
+        favourite: _Offense = _CANNABIS(rng)
+        rows: list[list[str]] = []
+        day = first_day
+        cycle = 0
+        last_day = day
+        for i, kind in enumerate(kinds):
+            if i:
+                day += int(rng.triangular(60, 365 * 8, 365))
+                if day > _LAST_OFFENSE:
+                    break
+            cycle += 1
+            court = home if rng.random() < 0.85 else self.courts(rng)
+            last_day = max(last_day, self.cycle(rows, base, cycle, day, court, kind, favourite,
+                                                repeat))
+        if registrant:
+            cycle += 1
+            reg_day = rng.randint(max(_FIRST_DAY, dob + 365 * 18),
+                                  max(_FIRST_DAY, dob + 365 * 18, _LAST_DISPOSITION))
+            cells = self.step(base, cycle, 1, reg_day, "REGISTRATION", home, "SHERIFF")
+            cells[_D["CNT_ORDER"]] = "1"
+            cells[_D["OFFENSE_DESCR"]] = "290 PC-REGISTRATION OF SEX OFFENDER"
+            rows.append(cells)
+            last_day = max(last_day, reg_day)
+        if rng.random() < _SHARE_DEATH:
+            cycle += 1
+            death = rng.randint(min(last_day + 30, _LAST_DEATH), _LAST_DEATH)
+            cells = self.step(base, cycle, 1, death, "DECEASED", home, "CORONER")
+            if rng.random() < 0.3:
+                cells[_D["STP_ORI_CNTY_NAME"]] = ""  # the importer takes the person's court
+            rows.append(cells)
+        return rows
+
+    def step(self, base: list[str], cycle: int, order: int, day: int, kind: str,
+             court: tuple[str, str], agency: str) -> list[str]:
+        cells = base.copy()
+        cells[_D["CYC_ORDER"]] = str(cycle)
+        cells[_D["CYC_DATE"]] = _ymd(day)
+        cells[_D["STP_ORDER"]] = str(order)
+        cells[_D["STP_EVENT_DATE"]] = _ymd(day)
+        cells[_D["STP_TYPE_DESCR"]] = kind
+        cells[_D["STP_ORI_DESCR"]] = f"{agency} {court[1]}"
+        cells[_D["STP_ORI_CNTY_NAME"]] = court[1]
+        return cells
+
+    def cycle(self, rows: list[list[str]], base: list[str], cycle: int, day: int,
+              court: tuple[str, str], kind: str, favourite: _Offense, repeat: bool) -> int:
+        rng = self.rng
+        if kind == "super_strike":
+            offenses = [_SUPER_STRIKES(rng)]
+        elif kind == "registrable":
+            offenses = [_REGISTRABLE(rng)]
+        elif repeat or rng.random() < 0.72:
+            offenses = [favourite if repeat or rng.random() < 0.5 else _CANNABIS(rng)]
+        else:
+            offenses = [_OTHER(rng)]
+        for _ in range(_pick_counts(rng) - 1):
+            offenses.append(_CANNABIS(rng) if rng.random() < 0.5 else _OTHER(rng))
+        levels = [o.levels(rng) for o in offenses]
+        for i, level in enumerate(levels):
+            if level == "infraction" and day < _INFRACTIONS_FROM:
+                levels[i] = "misdemeanor"
+        arrest_only = kind == "regular" and rng.random() < 0.12
+        for number, offense in enumerate(offenses, 1):  # the arrest step
+            cells = self.step(base, cycle, 1, day, "ARREST/DETAINED/CITED", court,
+                              "POLICE DEPARTMENT")
+            cells[_D["CNT_ORDER"]] = str(number)
+            cells[_D["OFFENSE_DESCR"]] = _doj_statute(offense, day)
+            cells[_D["OFFENSE_TOC"]] = levels[number - 1][0].upper()
+            if arrest_only:
+                cells[_D["DISP_DESCR"]] = _DOJ_ARREST_ONLY(rng)
+            rows.append(cells)
+        if arrest_only:
+            return day
+        disposed = min(day + int(rng.triangular(7, 600, 60)), _LAST_DISPOSITION)
+        outcome = "CONVICTED" if kind != "regular" else _DOJ_OUTCOMES(rng)
+        code, county = court
+        n = self.case_counter.get(code, 0)
+        self.case_counter[code] = n + 1
+        felony = "felony" in levels
+        case_number = (f"{code[3:]}{dt.date.fromordinal(day).year % 100:02d}"
+                       f"{'F' if felony else 'M'}{_case_digits(n, self.subject_offset % 997)}")
+        with_case = rng.random() < 0.93
+        for number, (offense, level) in enumerate(zip(offenses, levels, strict=True), 1):
+            cells = self.step(base, cycle, 2, disposed, "COURT ACTION", court,
+                              "SUPERIOR COURT")
+            cells[_D["CYC_DATE"]] = _ymd(day)
+            cells[_D["STP_ORI_TYPE_DESCR"]] = "COURT"
+            cells[_D["CNT_ORDER"]] = str(number)
+            cells[_D["DISP_DATE"]] = _ymd(disposed)
+            statute = _doj_statute(offense, day)
+            roll = rng.random()
+            if offense.cannabis and roll < 0.02:
+                cells[_D["OFFENSE_DESCR"]] = "SEE COMMENT FOR CHARGE"
+                cells[_D["COMMENT_TEXT"]] = "CHRG " + statute.split("-", 1)[0]
+            elif offense.cannabis and roll < 0.023:
+                garbled = f"{offense.section}/MJ" if offense.section != "11360" else "H5 11360"
+                cells[_D["OFFENSE_DESCR"]] = f"{garbled}-{offense.description}"
+            else:
+                cells[_D["OFFENSE_DESCR"]] = statute
+                if not offense.cannabis and roll < 0.006:
+                    cells[_D["COMMENT_TEXT"]] = "ORIG CHRG 11359 HS AMENDED"
+            cells[_D["OFFENSE_TOC"]] = level[0].upper()
+            if with_case:
+                cells[_D["FE_NUM_CRT_CASE"]] = case_number
+            disposition = outcome
+            if outcome == "CONVICTED" and number > 1 and rng.random() < 0.55:
+                disposition = "DISMISSED"  # the usual plea bargain
+            cells[_D["DISP_DESCR"]] = disposition
+            if disposition == "CONVICTED":
+                if rng.random() < 0.85:
+                    cells[_D["CONV_STAT_DESCR"]] = level.upper()
+                self.sentence(cells, level, kind)
+            if rng.random() < 0.003:
+                self.spoil(cells)
+            rows.append(cells)
+        return disposed
+
+    def sentence(self, cells: list[str], level: str, kind: str) -> None:
+        rng = self.rng
+        if rng.random() < 0.08:
+            return
+        if kind == "super_strike":
+            place, length, unit = "PRISON", rng.randint(7, 30), "Y"
+        elif level == "felony":
+            place = _FELONY_SENTENCES(rng)
+            length, unit = ((rng.randint(16, 72), "M") if place == "prison" else
+                            (rng.randint(1, 5), "Y") if place == "probation" else
+                            (rng.randint(2, 365), "D"))
+        elif level == "misdemeanor":
+            place = _MISDEMEANOR_SENTENCES(rng)
+            length, unit = ((rng.randint(1, 3), "Y") if place == "probation" else
+                            (rng.randint(1, 180), "D"))
+        else:
+            place, length, unit = "fine", 0, ""
+        if place == "none":
+            return
+        cells[_D["SENT_LOC_DESCR"]] = place.upper()
+        if length:
+            cells[_D["SENT_LENGTH"]] = str(length)
+            cells[_D["SENT_TIME_CODE"]] = unit
+            cells[_D["SENT_TIME_DESCR"]] = {"D": "DAYS", "M": "MONTHS", "Y": "YEARS"}[unit]
+
+    def spoil(self, cells: list[str]) -> None:
+        """A bad row, the way a real extract has a few."""
+        flaw = _DOJ_BAD[self.rng.randrange(len(_DOJ_BAD))]
+        if flaw == "date":
+            cells[_D["STP_EVENT_DATE"]] = cells[_D["STP_EVENT_DATE"]][:4] + "1345"
+        elif flaw == "county":
+            cells[_D["STP_ORI_CNTY_NAME"]] = "OUT OF STATE"
+        elif flaw == "level":
+            cells[_D["CONV_STAT_DESCR"]] = cells[_D["OFFENSE_TOC"]] = ""
+        elif flaw == "count":
+            cells[_D["CNT_ORDER"]] = ""
+        elif flaw == "dob":
+            cells[_D["PRI_DOB"]] = "00000000"
+        else:
+            del cells[-3:]
+
+
+def _upper_ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().upper()
+
+
+def _doj_text(cells: list[str], delimiter: str) -> str:
+    if delimiter == "|":
+        return "|".join(cells) + "\n"
+    return ",".join(c if "," not in c and '"' not in c else '"' + c.replace('"', '""') + '"'
+                    for c in cells) + "\n"
+
+
+def doj_lines(
+    people: int | None = None, *, rows: int | None = None, seed: int = 0,
+    delimiter: str = "|", header: bool = True,
+) -> Iterator[str]:
+    """Lines of a synthetic DOJ research file (each ending in a newline): a header line of
+    :data:`DOJ_COLUMNS` unless ``header`` is false, then the rows of ``people`` people, or
+    exactly ``rows`` rows (the last person's record may be cut short). Deterministic by
+    ``seed``; ``delimiter`` is ``|`` (as DOJ sends it) or ``,`` (quoted where needed)."""
+    if (people is None) == (rows is None):
+        raise ValueError("give exactly one of people or rows")
+    if delimiter not in ("|", ","):
+        raise ValueError("the delimiter is | or ,")
+    if header:
+        yield delimiter.join(DOJ_COLUMNS) + "\n"
+    generator = _DojGenerator(seed)
+    written = 0
+    index = 0
+    while (index < people) if people is not None else (written < (rows or 0)):
+        person = generator.person(index)
+        index += 1
+        if rows is not None:
+            person = person[:rows - written]
+        written += len(person)
+        for cells in person:
+            yield _doj_text(cells, delimiter)

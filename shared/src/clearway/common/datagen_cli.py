@@ -1,7 +1,10 @@
-"""`clearway-datagen`: write synthetic court record events as NDJSON or CSV.
+"""`clearway-datagen`: write synthetic court record events as NDJSON or CSV, or a
+synthetic DOJ research file.
 
     clearway-datagen --cases 125000 --seed 42 --format ndjson --out records.ndjson
     clearway-datagen --cases 10000 --format csv --out - | head
+    clearway-datagen --format doj --people 10000 --out doj.txt
+    clearway-datagen --format doj --rows 1000000 --delimiter , --no-header --out doj.csv
 
 Streams: memory stays flat whatever ``--cases`` is. ``--out`` ending in ``.gz`` is gzipped.
 Progress goes to stderr (on by default from 10,000 cases), data only to ``--out``.
@@ -22,7 +25,7 @@ import orjson
 import typer
 from tqdm import tqdm
 
-from clearway.common.datagen import CSV_COLUMNS, csv_rows, generate_events
+from clearway.common.datagen import CSV_COLUMNS, csv_rows, doj_lines, generate_events
 
 PROGRESS_FROM = 10_000
 
@@ -36,6 +39,7 @@ app = typer.Typer(
 class Format(str, enum.Enum):
     ndjson = "ndjson"
     csv = "csv"
+    doj = "doj"
 
 
 @contextlib.contextmanager
@@ -70,7 +74,8 @@ def main(
             "--format",
             case_sensitive=False,
             help="ndjson: one record event per line (all event types). csv: one row per "
-            "count of each disposition event, columns as clearway.common.datagen.CSV_COLUMNS.",
+            "count of each disposition event, columns as clearway.common.datagen.CSV_COLUMNS. "
+            "doj: the DOJ research file, one row per count per step (DOJ_COLUMNS).",
         ),
     ] = Format.ndjson,
     out: Annotated[
@@ -83,8 +88,27 @@ def main(
             help=f"Progress bar on stderr (default: on from {PROGRESS_FROM:,} cases).",
         ),
     ] = None,
+    people: Annotated[
+        int | None,
+        typer.Option("--people", min=0, help="doj: number of people (default: --cases)."),
+    ] = None,
+    rows: Annotated[
+        int | None,
+        typer.Option("--rows", min=0, help="doj: exactly this many rows instead of --people "
+                     "(the last person's history may be cut short)."),
+    ] = None,
+    delimiter: Annotated[
+        str, typer.Option("--delimiter", help="doj: | (as DOJ sends it) or , (quoted CSV).")
+    ] = "|",
+    header: Annotated[
+        bool, typer.Option("--header/--no-header", help="doj: a first line naming the columns.")
+    ] = True,
 ) -> None:
     """Generate --cases cases of synthetic people and write them to --out."""
+    if fmt is Format.doj:
+        _write_doj(out, people if people is not None or rows is not None else cases, rows,
+                   seed, delimiter, header, progress)
+        return
     show = progress if progress is not None else cases >= PROGRESS_FROM
     events = generate_events(cases, seed=seed)
     written = 0
@@ -104,6 +128,40 @@ def main(
         raise typer.Exit(0) from None
     target = "stdout" if out == "-" else out
     typer.echo(f"wrote {written:,} {_unit(fmt)} for {cases:,} cases to {target}", err=True)
+
+
+def _write_doj(out: str, people: int | None, rows: int | None, seed: int, delimiter: str,
+               header: bool, progress: bool | None) -> None:
+    if delimiter not in ("|", ","):
+        raise typer.BadParameter("--delimiter must be | or ,")
+    lines = doj_lines(None if rows is not None else people, rows=rows, seed=seed,
+                      delimiter=delimiter, header=header)
+    total = rows if rows is not None else None
+    show = progress if progress is not None else (rows or people or 0) >= PROGRESS_FROM
+    bar = tqdm(total=total, unit="row", unit_scale=True, file=sys.stderr, disable=not show,
+               mininterval=0.5, desc="clearway-datagen")
+    written = 0
+    try:
+        with bar, _open_binary(out) as sink:
+            block: list[str] = []
+            for line in lines:
+                block.append(line)
+                if len(block) == 2000:
+                    sink.write("".join(block).encode())
+                    bar.update(len(block))
+                    written += len(block)
+                    block = []
+            sink.write("".join(block).encode())
+            bar.update(len(block))
+            written += len(block)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(0) from None
+    written -= 1 if header else 0
+    target = "stdout" if out == "-" else out
+    people_text = f" for {people:,} people" if rows is None else ""
+    typer.echo(f"wrote {written:,} DOJ rows{people_text} to {target}", err=True)
 
 
 def _unit(fmt: Format) -> str:

@@ -32,6 +32,7 @@ from clearway.common.http import (
 from clearway.common.runtime import Runtime
 from clearway.common.topics import RECORDS
 from clearway.ingest import metrics
+from clearway.ingest.domain import doj
 from clearway.ingest.domain.csv_rows import (
     COLUMN_HELP,
     CsvSyntaxError,
@@ -43,7 +44,7 @@ from clearway.ingest.domain.csv_rows import (
 )
 from clearway.ingest.domain.validation import FieldError, parse_event
 from clearway.ingest.examples import CSV_EXAMPLE, DISPOSITION_EXAMPLE, EXAMPLES, NDJSON_EXAMPLE
-from clearway.ingest.schemas import ERRORS, Accepted, BulkReport, Standing
+from clearway.ingest.schemas import ERRORS, Accepted, BulkReport, DojReport, Standing
 from clearway.ingest.settings import IngestSettings
 from clearway.ingest.store import IngestStore, Outcome, api_keys, outbox
 
@@ -55,6 +56,8 @@ _EVENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 FORBIDDEN_COURT: FieldError = {"field": "court", "type": "forbidden",
                                "message": "this key may not write for this court"}
+FORBIDDEN_COUNTY: FieldError = {"field": "STP_ORI_CNTY_NAME", "type": "forbidden", "message":
+                                "this key may not write for the court of this row's county"}
 
 
 def _error(status: int, code: str, detail: str, **members: Any) -> Problem:
@@ -352,6 +355,61 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
         report.add(good, await accept([e for _, e in good]) if good else [])
         return JSONResponse(report.body())
 
+    @app.post(
+        "/v1/records:doj",
+        tags=["records"],
+        summary="Upload a DOJ research file (AB 1793): one row per count per step",
+        description=DOJ_DESCRIPTION.format(limit=settings.max_body_bytes),
+        response_model=DojReport,
+        responses={**error_responses(400, 413, 415, 422, 503, described=ERRORS),
+                   200: {"description": "every refused row by its number; the events of "
+                         "the others accepted; what became of every row"}},
+        openapi_extra=DOJ_BODY,
+    )
+    async def post_doj(request: Request, principal: Writer) -> JSONResponse:
+        media = _media_type(request)
+        if media == "multipart/form-data":
+            raw = await _uploaded_file(request)
+        elif media in ("", *CSV_TYPES):
+            raw = await request.body()
+        else:
+            raise _error(415, "unsupported_media_type", "send the DOJ file as text/plain, or "
+                         "as the `file` of a multipart form")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")  # older extracts
+        if not text.strip():
+            raise _error(422, "invalid", "the upload is empty: expected DOJ rows",
+                         errors=[{"field": "<body>", "type": "missing",
+                                  "message": "the upload is empty: expected DOJ rows"}])
+        try:
+            batch = await asyncio.to_thread(doj.parse_text, text)
+        except doj.LayoutError as bad:
+            raise _error(422, bad.code, f"{bad}; nothing was accepted",
+                         errors=bad.errors) from None
+        report = _Report("row")
+        for refused in sorted(batch.rejected, key=lambda r: r.row):
+            report.reject(refused.row, refused.errors)
+        good = [e for e in batch.events if principal.may_act_for(e.parsed.court)]
+        for event in batch.events:
+            if not principal.may_act_for(event.parsed.court):
+                report.reject(event.rows[0], [FORBIDDEN_COUNTY], rows=event.rows,
+                              event_id=event.parsed.event_id)
+        outcomes = await accept([e.parsed for e in good]) if good else []
+        report.add([(e.rows[0], e.parsed) for e in good], outcomes)
+        kept = [e for e, o in zip(good, outcomes, strict=True) if o.status != "conflict"]
+        imported = sum(len(e.rows) for e in kept)
+        no_event: dict[str, int] = {}
+        for _, reason in batch.no_event:
+            no_event[reason] = no_event.get(reason, 0) + 1
+        return JSONResponse({
+            **report.body(),
+            "rows": {"read": batch.rows, "imported": imported,
+                     "rejected": batch.rows - imported - len(batch.no_event),
+                     "no_event": no_event},
+            "possible_cannabis_rows": sorted(r for e in kept for r in e.flagged_rows)})
+
     @app.get(
         "/v1/records/{event_id}",
         tags=["records"],
@@ -557,6 +615,37 @@ Columns (empty cell = absent; dates `YYYY-MM-DD`; booleans `true`/`false`):
 
 {columns}
 """
+
+
+DOJ_DESCRIPTION = """The DOJ research file as the Department of Justice sends it under
+AB 1793: one row per count per step of a person's history, the columns of the DOJ layout
+in order (`RECORD_ID` ... `END_OF_REC`), `|`- or comma-separated, with or without a header
+line. Send it as `text/plain` (or `text/csv`), or as the `file` field of a
+`multipart/form-data` form; up to {limit} bytes per upload (larger files: `clearway push
+--format doj` sends them in pieces, resumably).
+
+Court steps convicted, dismissed or acquitted become `disposition` events (one per person,
+court and case; one count per `CNT_ORDER`), PC 290 registration steps `registration`
+events and death steps `death` events; the court is the county of `STP_ORI_CNTY_NAME`
+(`CA-LA`, `CA-SF`, ... for all 58). Event ids are a hash of the content: the same file
+again is answered as `duplicates`. Arrests and other steps carry no event (`rows.no_event`
+counts them by reason). A row that cannot be used, or whose court the key may not write
+for, is listed in `errors` by its `row` (the file's first line is row 1) with the reason;
+SSN, CDL and FBI numbers are never read. The mapping is in ingest's README.
+"""
+DOJ_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/plain": {"schema": {"type": "string", "description": "DOJ rows, `|`- or "
+                                      "comma-separated, optionally after a header line"}},
+            "multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary",
+                                        "description": "the DOJ file"}}}},
+        },
+    }
+}
 
 
 def _columns_table() -> str:

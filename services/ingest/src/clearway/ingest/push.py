@@ -1,5 +1,5 @@
-"""`clearway push FILE`: send a CSV or NDJSON file of court records to ingest, for court
-staff.
+"""`clearway push FILE...`: send CSV, NDJSON or DOJ research files of court records to
+ingest, for court staff.
 
 The file is sent in chunks (NDJSON lines to POST /v1/records:batch, CSV rows to
 POST /v1/records:csv, never splitting an event's rows); after each chunk is confirmed the
@@ -9,16 +9,24 @@ answers repeats of an event as duplicates and publishes nothing new.
 
 Rejected lines or rows go to a rejects file next to the input (`FILE.rejects.ndjson` or
 `FILE.rejects.csv`) with their errors; the terminal shows only counts and field names,
-never a value from the file."""
+never a value from the file.
+
+A DOJ research file (`--format doj`, clearway.ingest.domain.doj) is read here, person by
+person, into record events sent as NDJSON to POST /v1/records:batch; a chunk ends where a
+person's rows end, so resuming never splits a person. Its rejects file lists the rows the
+parser or ingest refused, with the reason (SSN, CDL and FBI numbers blanked: they are
+never imported)."""
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
 import os
+import queue
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -27,6 +35,8 @@ import httpx
 import orjson
 import typer
 from tqdm import tqdm
+
+from clearway.ingest.domain import doj
 
 app = typer.Typer(help="Clearway tools for court staff.", no_args_is_help=True,
                   add_completion=False)
@@ -51,6 +61,7 @@ class Summary:
     by_field: Counter[str] = field(default_factory=Counter)
     complete: bool = False
     rejects_file: Path | None = None
+    tally: doj.Tally | None = None  # DOJ files: rows by outcome
 
 
 def progress_path(path: Path) -> Path:
@@ -58,13 +69,17 @@ def progress_path(path: Path) -> Path:
 
 
 def rejects_path(path: Path, fmt: str) -> Path:
-    return path.with_name(path.name + (".rejects.csv" if fmt == "csv" else ".rejects.ndjson"))
+    return path.with_name(path.name + (".rejects.ndjson" if fmt == "ndjson"
+                                       else ".rejects.csv"))
+
+
+FORMATS = ("csv", "ndjson", "doj")
 
 
 def detect_format(path: Path, fmt: str | None) -> str:
     if fmt:
-        if fmt not in ("csv", "ndjson"):
-            raise PushError("--format must be csv or ndjson")
+        if fmt not in FORMATS:
+            raise PushError("--format must be csv, ndjson or doj")
         return fmt
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -72,7 +87,7 @@ def detect_format(path: Path, fmt: str | None) -> str:
     if suffix in (".ndjson", ".jsonl"):
         return "ndjson"
     raise PushError(f"cannot tell the format of {path.name} from its extension: "
-                    "use --format csv or --format ndjson")
+                    "use --format csv, --format ndjson or --format doj")
 
 
 def _fingerprint(path: Path, upto: int) -> str:
@@ -196,6 +211,84 @@ def _csv_chunks(f: IO[bytes], header: list[str], start: int, first_row: int,
         yield chunk()
 
 
+class _CountedLines:
+    """Decoded lines of a binary file with the byte offset and the number of lines consumed
+    so far. A line that is not UTF-8 is read as Latin-1 (older extracts)."""
+
+    def __init__(self, f: IO[bytes], offset: int) -> None:
+        self.f = f
+        self.offset = offset
+        self.count = 0
+
+    def __iter__(self) -> Iterator[str]:
+        while True:
+            line = self.f.readline()
+            if not line:
+                return
+            self.offset += len(line)
+            self.count += 1
+            try:
+                yield line.decode("utf-8")
+            except UnicodeDecodeError:
+                yield line.decode("latin-1")
+
+
+def _path_name(f: IO[bytes]) -> str:
+    return Path(str(getattr(f, "name", "the file"))).name
+
+
+def _doj_layout(f: IO[bytes]) -> doj.Layout:
+    f.seek(0)
+    first = f.readline()
+    if not first:
+        raise PushError("the DOJ file is empty")
+    try:
+        return doj.detect_layout(first.decode("utf-8", errors="replace"))
+    except doj.LayoutError as bad:
+        where = "; ".join(e["message"] for e in bad.errors[:5])
+        raise PushError(f"{_path_name(f)}: {bad} ({where})") from None
+
+
+@dataclass
+class _DojChunk(Chunk):
+    batch: doj.Batch = field(default_factory=doj.Batch)
+    cells: dict[int, list[str]] = field(default_factory=dict)  # row -> its cells
+
+
+# Personal numbers the importer never reads: blanked in the rejects file.
+_BLANKED = tuple(doj.COLUMNS.index(c) for c in (
+    "REQ_CDL", "REQ_SSN", "PRI_SSN", "PRI_CDL", "PRI_IDN", "PRI_INN", "FBI_NUMBER"))
+
+
+def _doj_chunks(f: IO[bytes], layout: doj.Layout, start: int, first_row: int,
+                size: int) -> Iterator[_DojChunk]:
+    """Chunks of at least `size` events (the last may be smaller), each ending where a
+    person's rows end (the offset and row number to resume from)."""
+    f.seek(start)
+    lines = _CountedLines(f, start)
+    parser = doj.DojParser()
+    batch = doj.Batch()
+    cells_of: dict[int, list[str]] = {}
+    mark = (start, first_row)  # just after the last row read
+
+    def chunk(end: tuple[int, int]) -> _DojChunk:
+        body = b"".join(orjson.dumps(e.event) + b"\n" for e in batch.events)
+        return _DojChunk(body, [], [], end[0], end[1], batch, cells_of)
+
+    for number, cells in doj.read_rows(lines, layout, first_row):
+        done = parser.feed(number, cells)
+        if done is not None:
+            batch.extend(done)
+            if len(batch.events) >= size:
+                yield chunk(mark)
+                batch, cells_of = doj.Batch(), {}
+        cells_of[number] = cells if cells is not None else []
+        mark = (lines.offset, first_row + lines.count)
+    batch.extend(parser.finish())
+    if batch.rows:
+        yield chunk(mark)
+
+
 # --- the push --------------------------------------------------------------------------
 
 
@@ -251,7 +344,13 @@ def push_file(
             state["accepted"], state["duplicates"], state["rejected"])
         summary.confirmed = summary.resumed_from = state["confirmed"]
         summary.complete = True
+        if fmt == "doj":
+            summary.tally = doj.Tally()
+            _restore_tally(summary.tally, state.get("doj") or {})
         return summary
+    if fmt == "doj":
+        return _push_doj(path, client, summary, state, size, chunk_size, show_progress,
+                         retries, sleep)
     with path.open("rb") as f:
         header: list[str] | None = None
         if fmt == "csv":
@@ -285,6 +384,121 @@ def push_file(
             bar.close()
             rejects.close()
     return summary
+
+
+def _push_doj(path: Path, client: httpx.Client, summary: Summary, state: dict[str, Any] | None,
+              size: int, chunk_size: int, show_progress: bool, retries: int,
+              sleep: Callable[[float], None]) -> Summary:
+    tally = summary.tally = doj.Tally()
+    if state:
+        summary.accepted, summary.duplicates, summary.rejected = (
+            state["accepted"], state["duplicates"], state["rejected"])
+        summary.confirmed = summary.resumed_from = state["confirmed"]
+        _restore_tally(tally, state.get("doj") or {})
+    with path.open("rb") as f:
+        layout = _doj_layout(f)
+        start, first = (state["offset"], state["next"]) if state else (0, 1)
+        rejects = _Rejects(rejects_path(path, "doj"), "csv", list(doj.COLUMNS),
+                           fresh=state is None)
+        bar = tqdm(total=size, initial=start, unit="B", unit_scale=True, unit_divisor=1024,
+                   desc=path.name, disable=not show_progress, leave=False)
+        parts = _prefetched(_doj_chunks(f, layout, start, first, chunk_size))
+        try:
+            offset, next_number = start, first
+            for part in parts:
+                report: dict[str, Any] = {}
+                if part.batch.events:
+                    report = _send(client, "/v1/records:batch", "application/x-ndjson",
+                                   part.body, retries, sleep)
+                _account_doj(summary, tally, report, part, rejects)
+                summary.confirmed += part.batch.rows
+                bar.update(part.end_offset - offset)
+                offset, next_number = part.end_offset, part.next_number
+                _save_progress(path, "doj", size, offset, next_number, summary, complete=False)
+            summary.complete = True
+            _save_progress(path, "doj", size, offset, next_number, summary, complete=True)
+        finally:
+            parts.close()  # stops the reader thread before the file is closed
+            bar.close()
+            rejects.close()
+    return summary
+
+
+def _prefetched(chunks: Iterator[_DojChunk], depth: int = 2
+                ) -> Generator[_DojChunk, None, None]:
+    """The chunks, read and parsed in a thread up to `depth` ahead, so the file is parsed
+    while ingest answers the previous chunk. Stops the thread when the caller stops."""
+    ahead: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for part in chunks:
+                if not hand(("chunk", part)):
+                    return
+            hand(("end", None))
+        except BaseException as exc:  # handed to the caller  # noqa: BLE001
+            hand(("error", exc))
+
+    worker = threading.Thread(target=produce, name="doj-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, item = ahead.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join(5)
+
+
+def _restore_tally(tally: doj.Tally, saved: dict[str, Any]) -> None:
+    tally.imported = int(saved.get("imported", 0))
+    tally.rejected = int(saved.get("rejected", 0))
+    tally.no_event.update({str(k): int(v) for k, v in (saved.get("no_event") or {}).items()})
+    tally.flagged_rows = [int(r) for r in saved.get("flagged_rows") or []]
+
+
+def _account_doj(summary: Summary, tally: doj.Tally, report: dict[str, Any],
+                 part: _DojChunk, rejects: _Rejects) -> None:
+    """Counts and rejects of a confirmed chunk: the parser's rejects, then the events ingest
+    refused (their rows move from imported to rejected)."""
+    tally.add(part.batch)
+    summary.accepted += int(report.get("accepted", 0))
+    summary.duplicates += int(report.get("duplicates", 0))
+    summary.rejected += int(report.get("rejected", 0))
+    refused: list[tuple[int, list[dict[str, Any]]]] = [
+        (r.row, r.errors) for r in part.batch.rejected]
+    for entry in report.get("errors", []):
+        index = int(entry.get("line", 0)) - 1
+        if not 0 <= index < len(part.batch.events):
+            continue
+        event = part.batch.events[index]
+        errors = list(entry.get("errors", []))
+        tally.imported -= len(event.rows)
+        tally.rejected += len(event.rows)
+        tally.flagged_rows = [r for r in tally.flagged_rows if r not in event.flagged_rows]
+        refused += [(row, errors) for row in event.rows]
+    for row, errors in sorted(refused, key=lambda pair: pair[0]):
+        for error in errors:
+            summary.by_field[_generalise(str(error.get("field")))] += 1
+        cells = list(part.cells.get(row, []))
+        for i in _BLANKED:
+            if i < len(cells):
+                cells[i] = ""
+        rejects.add(row, cells, errors)
 
 
 def _send(client: httpx.Client, endpoint: str, content_type: str, body: bytes, retries: int,
@@ -376,12 +590,16 @@ def _load_progress(path: Path, fmt: str, size: int) -> dict[str, Any] | None:
 
 def _save_progress(path: Path, fmt: str, size: int, offset: int, next_number: int,
                    summary: Summary, complete: bool) -> None:
-    state = {
+    state: dict[str, Any] = {
         "file": path.name, "format": fmt, "size": size, "offset": offset,
         "next": next_number, "fingerprint": _fingerprint(path, offset),
         "confirmed": summary.confirmed, "accepted": summary.accepted,
         "duplicates": summary.duplicates, "rejected": summary.rejected, "complete": complete,
     }
+    if summary.tally is not None:
+        state["doj"] = {"imported": summary.tally.imported, "rejected": summary.tally.rejected,
+                        "no_event": dict(summary.tally.no_event),
+                        "flagged_rows": summary.tally.flagged_rows}
     target = progress_path(path)
     temporary = target.with_name(target.name + ".tmp")
     temporary.write_bytes(orjson.dumps(state, option=orjson.OPT_INDENT_2))
@@ -398,61 +616,84 @@ def main() -> None:
 
 @app.command()
 def push(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
-                                help="a .csv (one row per count) or .ndjson file"),
+    files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, readable=True,
+                                       help="one or more .csv (one row per count), .ndjson "
+                                       "or DOJ research files"),
     url: str = typer.Option("http://127.0.0.1:8001", envvar="CLEARWAY_URL",
                             help="ingest's base URL"),
     key: str = typer.Option(..., envvar="CLEARWAY_API_KEY", help="API key (records:write)"),
-    fmt: str | None = typer.Option(None, "--format", help="csv or ndjson (default: from the "
-                                   "file's extension)"),
+    fmt: str | None = typer.Option(None, "--format", help="csv, ndjson or doj (the DOJ "
+                                   "research file; default: from the file's extension)"),
     chunk: int = typer.Option(500, min=1, max=MAX_CHUNK,
-                              help="lines (NDJSON) or rows (CSV) per request"),
+                              help="lines (NDJSON), rows (CSV) or events (DOJ) per request"),
     restart: bool = typer.Option(False, help="ignore the progress file; push from the top"),
     progress: bool = typer.Option(True, help="show a progress bar"),
     timeout: float = typer.Option(120.0, help="seconds to wait for each answer"),
 ) -> None:
-    """Push a CSV or NDJSON file of court records to ingest.
+    """Push CSV, NDJSON or DOJ research files of court records to ingest, one after another.
 
     Resumes where an interrupted push stopped (FILE.progress.json). Rejected lines or rows
     go to FILE.rejects.ndjson or FILE.rejects.csv with their errors; the terminal shows
     counts only."""
     headers = {"Authorization": f"Bearer {key}"}
     with httpx.Client(base_url=url, headers=headers, timeout=timeout) as client:
-        try:
-            summary = push_file(file, client, fmt=fmt, chunk_size=chunk, restart=restart,
-                                show_progress=progress)
-        except PushError as exc:
-            typer.echo(f"push stopped: {exc}", err=True)
-            _resume_hint(file)
-            raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            typer.echo("interrupted", err=True)
-            _resume_hint(file)
-            raise typer.Exit(130) from None
-    _print_summary(summary)
+        for file in files:
+            try:
+                summary = push_file(file, client, fmt=fmt, chunk_size=chunk, restart=restart,
+                                    show_progress=progress)
+            except PushError as exc:
+                typer.echo(f"push stopped: {exc}", err=True)
+                _resume_hint(file)
+                raise typer.Exit(1) from None
+            except KeyboardInterrupt:
+                typer.echo("interrupted", err=True)
+                _resume_hint(file)
+                raise typer.Exit(130) from None
+            _print_summary(summary)
 
 
 def _resume_hint(file: Path) -> None:
     progress = progress_path(file)
     if progress.exists():
         state = orjson.loads(progress.read_bytes())
-        typer.echo(f"{state['confirmed']} {'rows' if state['format'] == 'csv' else 'lines'} "
+        typer.echo(f"{state['confirmed']} {'lines' if state['format'] == 'ndjson' else 'rows'} "
                    f"confirmed so far ({progress.name}); run the same command again to resume",
                    err=True)
 
 
 def _print_summary(summary: Summary) -> None:
-    unit = "rows" if summary.format == "csv" else "lines"
+    unit = "lines" if summary.format == "ndjson" else "rows"
     if summary.resumed_from and summary.confirmed == summary.resumed_from and summary.complete:
         typer.echo(f"{summary.file.name} was pushed completely before "
                    f"({progress_path(summary.file).name}); use --restart to push it again")
     elif summary.resumed_from:
         typer.echo(f"resumed after {summary.resumed_from} {unit} confirmed earlier")
-    typer.echo(f"{summary.file.name}: {summary.accepted} accepted, {summary.duplicates} "
-               f"already accepted before, {summary.rejected} rejected "
-               f"({summary.confirmed} {unit})")
+    if summary.tally is not None:
+        _print_doj(summary, summary.tally)
+    else:
+        typer.echo(f"{summary.file.name}: {summary.accepted} accepted, {summary.duplicates} "
+                   f"already accepted before, {summary.rejected} rejected "
+                   f"({summary.confirmed} {unit})")
     if summary.by_field:
         typer.echo("rejected by field: " + ", ".join(
             f"{name} ({n})" for name, n in summary.by_field.most_common(10)))
-    if summary.rejected and summary.rejects_file is not None:
+    if (summary.rejected or (summary.tally and summary.tally.rejected)) \
+            and summary.rejects_file is not None:
         typer.echo(f"rejected {unit} and their errors: {summary.rejects_file}")
+
+
+def _print_doj(summary: Summary, tally: doj.Tally) -> None:
+    typer.echo(f"{summary.file.name}: {summary.accepted} events accepted, {summary.duplicates} "
+               f"already accepted before, {summary.rejected} refused by ingest")
+    without = sum(tally.no_event.values())
+    typer.echo(f"rows: {summary.confirmed} read: {tally.imported} imported, {tally.rejected} "
+               f"rejected, {without} without an event")
+    for reason, n in sorted(tally.no_event.items()):
+        typer.echo(f"  {n} {reason}: {doj.NO_EVENT_REASONS.get(reason, reason)}")
+    if tally.flagged_rows:
+        shown = ", ".join(str(r) for r in sorted(tally.flagged_rows)[:20])
+        more = f" and {len(tally.flagged_rows) - 20} more" if len(tally.flagged_rows) > 20 \
+            else ""
+        typer.echo(f"possible cannabis counts (statute another section, comment citing HS "
+                   f"11357-11360; description \"{doj.POSSIBLE_CANNABIS_PREFIX.strip()} ...\"): "
+                   f"{len(tally.flagged_rows)}, rows {shown}{more}")

@@ -61,6 +61,36 @@ class BulkReport(BaseModel):
     errors_truncated: bool = Field(description="true when more were rejected than listed")
 
 
+class DojRows(BaseModel):
+    """What became of each row of a DOJ research file."""
+
+    read: int = Field(description="data rows (the header and blank lines are not rows)")
+    imported: int = Field(description="rows in an accepted (or already accepted) event")
+    rejected: int = Field(description="rows refused; each is in `errors` by its `row`")
+    no_event: dict[str, int] = Field(description="rows that carry no event, by reason: "
+                                     "`non_court_step`, `no_final_disposition`, "
+                                     "`not_pc290_registration`, `superseded`")
+
+
+class DojReport(BulkReport):
+    """The bulk answer for a DOJ research file: events accepted, every refused row listed
+    by its number (the file's first line is row 1), and what became of every row."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "accepted": 3, "duplicates": 0, "rejected": 1, "errors_truncated": False,
+        "errors": [{"row": 7, "errors": [
+            {"field": "STP_ORI_CNTY_NAME", "type": "county",
+             "message": "STP_ORI_CNTY_NAME is not one of California's 58 counties"}]}],
+        "rows": {"read": 12, "imported": 6, "rejected": 1,
+                 "no_event": {"non_court_step": 5}},
+        "possible_cannabis_rows": [4]}]})
+
+    rows: DojRows
+    possible_cannabis_rows: list[int] = Field(
+        description="rows of counts whose statute is another section while COMMENT_TEXT "
+        "cites HS 11357-11360 (their description starts `POSSIBLE CANNABIS COUNT: `)")
+
+
 class Standing(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "event_id": "LA-2024-000001", "court": "CA-LA", "event_type": "disposition",
