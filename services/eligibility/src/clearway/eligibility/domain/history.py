@@ -26,6 +26,7 @@ class CountRecord:
     count: int
     statute_text: str
     statute: Statute | None
+    description: str | None
     level: str
     offense_date: dt.date | None
     disposition: str
@@ -54,6 +55,7 @@ class CountRecord:
             count=count.count,
             statute_text=count.statute,
             statute=parse_statute(count.statute),
+            description=count.description,
             level=count.level,
             offense_date=count.offense_date,
             disposition=count.disposition,

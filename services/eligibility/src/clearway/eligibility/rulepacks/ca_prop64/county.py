@@ -36,6 +36,7 @@ from clearway.eligibility.rulepacks.ca_prop64.rules import (
     juvenile,
     policy_dismiss,
     policy_reduce,
+    possible_cannabis_count,
     related_charge,
     still_a_misdemeanor,
     unparseable_statute,
@@ -47,7 +48,8 @@ REDUCTIONS = ("reduce_to_misdemeanor", "reduce_to_infraction")
 GRANTS = ("dismiss_and_seal", *REDUCTIONS)
 # Verdicts no county option changes: the dates, unreadable statutes, unknown age.
 STANDING = frozenset(r.code for r in (after_prop64.RULE, conduct_date_unknown.RULE,
-                                      unparseable_statute.RULE, age_unknown.RULE))
+                                      unparseable_statute.RULE, possible_cannabis_count.RULE,
+                                      age_unknown.RULE))
 
 
 class Closed(BaseModel):

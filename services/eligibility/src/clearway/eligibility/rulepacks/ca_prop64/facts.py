@@ -155,13 +155,23 @@ def prop64_section(statute: Statute) -> str | None:
     return None
 
 
+# How an import marks a count of another statute whose charge text cites HS 11357-11360 (the
+# DOJ file's COMMENT_TEXT, clearway.ingest.domain.doj): a reviewer checks it.
+POSSIBLE_CANNABIS_PREFIX = "POSSIBLE CANNABIS COUNT: "
+
+
+def flagged_as_possible_cannabis(count: CountRecord) -> bool:
+    return bool(count.description and count.description.startswith(POSSIBLE_CANNABIS_PREFIX))
+
+
 def in_scope(count: CountRecord) -> bool:
-    """HS 11357-11360 convictions (attempts too), and convictions whose statute cannot be
-    read but mentions one of those sections."""
+    """HS 11357-11360 convictions (attempts too); convictions whose statute cannot be read
+    but mentions one of those sections; convictions an import flagged as possibly cannabis."""
     if not count.convicted:
         return False
     if count.statute is not None:
-        return prop64_section(count.statute) is not None
+        return (prop64_section(count.statute) is not None
+                or flagged_as_possible_cannabis(count))
     return mentions_prop64_section(count.statute_text)
 
 
