@@ -314,7 +314,8 @@ def ingest_phase(workdir: Path, path: Path, cases: int) -> dict[str, Any]:
 
 # -- phase 3: eligibility from a preloaded topic -------------------------------------------
 async def count_until_quiet(
-    bootstrap: str, topic: str, quiet: float, started: float
+    bootstrap: str, topic: str, quiet: float, started: float,
+    on_first: Callable[[], None] | None = None,
 ) -> tuple[int, float, float]:
     """When the first and the last message reached `topic` (seconds after `started`: the
     last is followed by `quiet` seconds without any), then how many it holds.
@@ -345,6 +346,8 @@ async def count_until_quiet(
             if now_ends != ends and any(now_ends.values()):
                 # The first messages landed after the ask before this one: counting from
                 # there, a run that lands between two asks still lasts one interval.
+                if first is None and on_first is not None:
+                    on_first()
                 first = first or asked
                 last = now
             ends, asked = now_ends, now
@@ -366,8 +369,78 @@ async def _message_count(consumer: AIOKafkaConsumer, partitions: list[TopicParti
     return sum(consumer.highwater(tp) or 0 for tp in partitions)
 
 
-def eligibility_phase(workdir: Path, path: Path, workers: int, db: str) -> dict[str, Any]:
-    run_dir = Path(tempfile.mkdtemp(prefix=f"eligibility-{workers}-", dir=workdir))
+class OtlpSink:
+    """A local OTLP/HTTP receiver that counts the spans sent to it and keeps none: what a
+    traced worker exports to, so that the cost measured is the whole of tracing (spans,
+    the batch processor, protobuf encoding, the POSTs), with no collector's work beside it.
+    `python -m bench.run --phases tracing` runs eligibility x1 with it and without."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        sink = self
+        self.spans = 0
+        self.requests = 0
+        self.bytes = 0
+        self._lock = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                sink.received(body, self.headers.get("Content-Encoding"))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def received(self, body: bytes, encoding: str | None) -> None:
+        import gzip
+
+        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+            ExportTraceServiceRequest,
+        )
+
+        raw = gzip.decompress(body) if encoding == "gzip" else body
+        request = ExportTraceServiceRequest.FromString(raw)
+        spans = sum(len(scope.spans) for resource in request.resource_spans
+                    for scope in resource.scope_spans)
+        with self._lock:
+            self.spans += spans
+            self.requests += 1
+            self.bytes += len(body)
+
+    def __enter__(self) -> OtlpSink:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def eligibility_phase(workdir: Path, path: Path, workers: int, db: str,
+                      traced: bool = False) -> dict[str, Any]:
+    """Eligibility from a preloaded topic. `traced`: the workers run with tracing on
+    (CLEARWAY_TRACING=otlp), exporting to an `OtlpSink`; otherwise tracing is off."""
+    with OtlpSink() if traced else contextlib.nullcontext() as sink:
+        result = _eligibility_run(workdir, path, workers, db, sink)
+    if sink is not None:
+        result.update(traced=True, spans_exported=sink.spans,
+                      export_requests=sink.requests, export_kb=sink.bytes / 1024)
+    return result
+
+
+def _eligibility_run(workdir: Path, path: Path, workers: int, db: str,
+                     sink: OtlpSink | None) -> dict[str, Any]:
+    tag = "-traced" if sink is not None else ""
+    run_dir = Path(tempfile.mkdtemp(prefix=f"eligibility-{workers}{tag}-", dir=workdir))
     with EmbeddedBroker(log_path=run_dir / "broker.log") as broker:
         bootstrap = broker.bootstrap_servers
         provision_topics(bootstrap, 12)
@@ -384,19 +457,27 @@ def eligibility_phase(workdir: Path, path: Path, workers: int, db: str) -> dict[
                 "CLEARWAY_ELIGIBILITY_HTTP_PORT": str(port),
                 "CLEARWAY_ELIGIBILITY_LOG_LEVEL": "WARNING",
                 "CLEARWAY_ELIGIBILITY_DATABASE_URL": database_url,
+                "CLEARWAY_TRACING": "otlp" if sink is not None else "off",
             }
+            if sink is not None:
+                env["OTEL_EXPORTER_OTLP_ENDPOINT"] = sink.endpoint
             proc = ServiceProcess("eligibility", port, env, run_dir / f"eligibility-{i}.log")
             proc.start()
             procs.append(proc)
+        cpu_at_first: list[float] = []
         try:
-            decisions, first_s, last_s = asyncio.run(
-                count_until_quiet(bootstrap, DECISIONS, 6.0, started)
-            )
+            decisions, first_s, last_s = asyncio.run(count_until_quiet(
+                bootstrap, DECISIONS, 6.0, started,
+                on_first=lambda: cpu_at_first.append(_cpu_seconds(procs))))
+            cpu_busy = _cpu_seconds(procs) - (cpu_at_first or [0.0])[0]
         finally:
             for proc in procs:
                 proc.terminate()
     busy = max(last_s - first_s, 1e-9)
     return {
+        # The workers' CPU from the first decision to the end (the quiet wait included):
+        # steadier than the rate on a machine shared with other work.
+        "cpu_us_per_record": cpu_busy / max(records, 1) * 1e6,
         "workers": workers,
         "db": db,
         "records": records,
@@ -406,6 +487,35 @@ def eligibility_phase(workdir: Path, path: Path, workers: int, db: str) -> dict[
         "records_per_s": records / busy,
         "decisions_per_s": decisions / busy,
     }
+
+
+def tracing_cost(off: list[dict[str, Any]], on: list[dict[str, Any]]) -> dict[str, Any]:
+    """Eligibility x1 with tracing on against off, run for run (each pair ran in one turn,
+    minutes apart at most) and as medians."""
+    pairs = [b["records_per_s"] / a["records_per_s"] for a, b in zip(off, on, strict=True)]
+    cpu = [b["cpu_us_per_record"] / a["cpu_us_per_record"]
+           for a, b in zip(off, on, strict=True)]
+    off_median, on_median = median_run(off)["records_per_s"], median_run(on)["records_per_s"]
+
+    def middle(values: list[float]) -> float:
+        return sorted(values)[(len(values) - 1) // 2]
+
+    return {"off_records_per_s": off_median, "on_records_per_s": on_median,
+            "on_over_off": on_median / off_median, "runs_on_over_off": pairs,
+            "off_cpu_us_per_record": middle([a["cpu_us_per_record"] for a in off]),
+            "on_cpu_us_per_record": middle([b["cpu_us_per_record"] for b in on]),
+            "cpu_on_over_off": middle(cpu), "runs_cpu_on_over_off": cpu,
+            "spans_exported": median_run(on).get("spans_exported", 0)}
+
+
+def _cpu_seconds(procs: list[ServiceProcess]) -> float:
+    total = 0.0
+    for proc in procs:
+        if proc.process is not None:
+            with contextlib.suppress(psutil.Error):
+                times = psutil.Process(proc.process.pid).cpu_times()
+                total += times.user + times.system
+    return total
 
 
 def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -721,6 +831,23 @@ def print_table(results: dict[str, Any]) -> None:
                     + _runs_note(v),
                 )
             )
+    if "tracing_cost" in r:
+        t = r["tracing_cost"]
+        pairs = " / ".join(f"{x:.3f}" for x in t["runs_on_over_off"])
+        cpu = " / ".join(f"{x:.3f}" for x in t["runs_cpu_on_over_off"])
+        rows += [
+            (
+                "eligibility x1: tracing off | on",
+                f"{t['off_records_per_s']:,.0f} | {t['on_records_per_s']:,.0f} rec/s, "
+                f"on/off {t['on_over_off']:.3f} (each turn: {pairs})",
+            ),
+            (
+                "eligibility x1 CPU a record: off | on",
+                f"{t['off_cpu_us_per_record']:.1f} | {t['on_cpu_us_per_record']:.1f} us, "
+                f"on/off {t['cpu_on_over_off']:.3f} (each turn: {cpu}); "
+                f"{t['spans_exported']:,} spans exported",
+            ),
+        ]
     if "end_to_end" in r:
         e = r["end_to_end"]
         rows.append(
@@ -801,7 +928,9 @@ def compare_with_125k(results: dict[str, Any]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, default=125_000, help="cases (disposition events)")
-    parser.add_argument("--phases", default="raw,ingest,eligibility,e2e,bulk")
+    parser.add_argument("--phases", default="raw,ingest,eligibility,tracing,e2e,bulk",
+                        help="tracing: eligibility x1 with tracing on (OTLP to a local sink "
+                        "that discards) beside x1 off, in the same turns")
     parser.add_argument("--bulk-cases", type=int, default=60_000)
     parser.add_argument(
         "--db",
@@ -858,17 +987,29 @@ def main() -> int:
         if "ingest" in phases:
             print("phase 2: ingest ...", flush=True)
             results["ingest"] = phase("ingest", lambda: ingest_phase(workdir, path, args.size))
-        if "eligibility" in phases:
-            runs: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
+        if "eligibility" in phases or "tracing" in phases:
+            # (workers, traced): x1 and x2 for the eligibility phase; x1 with tracing on
+            # beside x1 off for the tracing phase, in the same turns.
+            variants = [(1, False)]
+            if "tracing" in phases:
+                variants.append((1, True))
+            if "eligibility" in phases:
+                variants.append((2, False))
+            runs: dict[tuple[int, bool], list[dict[str, Any]]] = {v: [] for v in variants}
             for turn in range(1, args.repeat + 1):
-                for workers in (1, 2):  # alternating: a drift in the machine's speed
-                    print(f"phase 3: eligibility x{workers}, run {turn} of {args.repeat} ...",
+                for workers, traced in variants:  # alternating: a drift in the machine's speed
+                    name = f"eligibility_{workers}" + ("_traced" if traced else "")
+                    print(f"phase 3: eligibility x{workers}"
+                          f"{', tracing on' if traced else ''}, run {turn} of {args.repeat} ...",
                           flush=True)
-                    runs[workers].append(phase(
-                        f"eligibility_{workers}",
-                        lambda w=workers: eligibility_phase(workdir, path, w, args.db)))
-            for workers, measured in runs.items():
-                results[f"eligibility_{workers}"] = median_run(measured)
+                    runs[(workers, traced)].append(phase(
+                        name, lambda w=workers, t=traced: eligibility_phase(
+                            workdir, path, w, args.db, traced=t)))
+            for (workers, traced), measured in runs.items():
+                name = f"eligibility_{workers}" + ("_traced" if traced else "")
+                results[name] = median_run(measured)
+            if "tracing" in phases:
+                results["tracing_cost"] = tracing_cost(runs[(1, False)], runs[(1, True)])
         if "e2e" in phases:
             print("phase 4: end to end ...", flush=True)
             latency_path = workdir / "latency.ndjson"

@@ -25,7 +25,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from clearway.common import metrics
+from clearway.common import metrics, tracing
 from clearway.common.logging import correlation_id
 
 if TYPE_CHECKING:
@@ -116,6 +116,8 @@ def create_app(
         response.headers["X-Request-ID"] = request_id[:64]
         route = request.scope.get("route")
         path = getattr(route, "path", "unmatched")
+        if tracing.tracer is not None:  # the server span shows the template, not the path
+            tracing.name_route(getattr(route, "path", ""), request.scope)
         metrics.HTTP_REQUESTS.labels(request.method, path, str(response.status_code)).inc()
         metrics.HTTP_LATENCY.labels(request.method, path).observe(time.perf_counter() - started)
         return response
@@ -141,6 +143,7 @@ def create_app(
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     document(app, service)
+    tracing.instrument_app(app)  # a server span per request when tracing is on
     return app
 
 

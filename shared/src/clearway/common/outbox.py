@@ -44,7 +44,7 @@ from sqlalchemy import (
     update,
 )
 
-from clearway.common import envelope, metrics
+from clearway.common import envelope, metrics, tracing
 from clearway.common.db import insert_rows, reading, update_rows
 from clearway.common.settings import KafkaSecurity, kafka_client_kwargs
 
@@ -396,7 +396,11 @@ class OutboxRelay:
                 if not rows:
                     return recovered
         try:
-            results = await self._send(rows)
+            if tracing.tracer is None:
+                results = await self._send(rows)
+            else:
+                with tracing.published_batch([row.topic for row in rows], len(rows)):
+                    results = await self._send(rows)
         except BaseException:
             # Nothing acknowledged: give the rows back so a retry need not wait for the lease.
             await asyncio.to_thread(self._release, [row.id for row in rows], True)

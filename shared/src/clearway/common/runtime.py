@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaProducer
 from pydantic import BaseModel
 from sqlalchemy import Engine, Table
 
-from clearway.common import metrics
+from clearway.common import metrics, tracing
 from clearway.common.http import Workers
 from clearway.common.kafka import BatchConsumer, Handler, make_producer
 from clearway.common.outbox import OutboxRelay, outbox_depth
@@ -35,6 +35,8 @@ class Runtime:
     ) -> None:
         self.settings = settings
         self.engine = engine
+        tracing.configure(settings)  # off by default; once per process
+        tracing.instrument_engine(engine)
         self.outbox = outbox
         self.consumes = consumes or {}
         self.handler = handler

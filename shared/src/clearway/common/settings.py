@@ -213,6 +213,18 @@ class ServiceSettings(BaseSettings):
         description="how long a relay holds the outbox rows it claimed; rows a killed "
         "process held are published by another (or the restarted) one after this")
     log_level: str = "INFO"
+    tracing: Literal["off", "otlp"] = Field(
+        default="off",
+        validation_alias=AliasChoices("CLEARWAY_TRACING", "tracing"),
+        description="OpenTelemetry traces (clearway.common.tracing): off, or otlp to send "
+        "spans of service clearway-<service> to OTEL_EXPORTER_OTLP_ENDPOINT (OTLP/HTTP, "
+        "default http://localhost:4318; the other standard OTEL_EXPORTER_OTLP_* and "
+        "OTEL_TRACES_SAMPLER variables apply)")
+
+    @field_validator("tracing", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return (value.strip().lower() or "off") if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _key_from_file(self) -> ServiceSettings:
