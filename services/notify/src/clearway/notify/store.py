@@ -65,34 +65,37 @@ metadata = MetaData()
 MIGRATIONS = Migrations("notify", Path(__file__).with_name("migrations"), metadata)
 outbox = outbox_table(metadata)
 api_keys = api_keys_table(metadata)
+
+
+def _contact_fields() -> list[Column[Any]]:
+    """A person's names and contact, and when each was last given (new columns each call:
+    a column belongs to one table)."""
+    return [
+        Column("first_name", String(100), nullable=True),
+        Column("last_name", String(100), nullable=True),
+        Column("names_at", Float, nullable=True),  # occurred_at (epoch) of the names kept
+        Column("email", String(320), nullable=True),
+        Column("phone", String(20), nullable=True),
+        Column("postal_address", LargeBinary, nullable=True),
+        Column("language", String(35), nullable=True),
+        Column("contact_at", Float, nullable=True),  # occurred_at (epoch) of the contact kept
+    ]
+
+
 # Each court's view of the person: names and contact as that court last gave them. A court
 # never overwrites another's; a notice about a case uses the contact its court gave.
 court_contacts = Table(
     "court_contacts", metadata,
     Column("subject_id", String(64), primary_key=True),
     Column("court", String(20), primary_key=True),
-    Column("first_name", String(100), nullable=True),
-    Column("last_name", String(100), nullable=True),
-    Column("names_at", Float, nullable=True),  # occurred_at (epoch) of the names kept
-    Column("email", String(320), nullable=True),
-    Column("phone", String(20), nullable=True),
-    Column("postal_address", LargeBinary, nullable=True),
-    Column("language", String(35), nullable=True),
-    Column("contact_at", Float, nullable=True),  # occurred_at (epoch) of the contact kept
+    *_contact_fields(),
 )
 # Stores made before contacts were kept per court hold one row per person (the latest from
 # any court): read only where the case's court has given none since.
 legacy_contacts = Table(
     "contacts", metadata,
     Column("subject_id", String(64), primary_key=True),
-    Column("first_name", String(100), nullable=True),
-    Column("last_name", String(100), nullable=True),
-    Column("names_at", Float, nullable=True),  # occurred_at (epoch) of the names kept
-    Column("email", String(320), nullable=True),
-    Column("phone", String(20), nullable=True),
-    Column("postal_address", LargeBinary, nullable=True),
-    Column("language", String(35), nullable=True),
-    Column("contact_at", Float, nullable=True),  # occurred_at (epoch) of the contact kept
+    *_contact_fields(),
 )
 subject_courts = Table(
     "subject_courts", metadata,
