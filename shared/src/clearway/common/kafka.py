@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import KafkaError
+from aiokafka.protocol.metadata import MetadataRequest
 from pydantic import BaseModel, ValidationError
 
 from clearway.common import metrics, tracing
@@ -103,6 +104,38 @@ def untrusted_source(topic: str, headers: Sequence[tuple[str, bytes]] | None,
 Handler = Callable[[list[Incoming]], Awaitable[None]]
 
 
+class _AskWithoutCreating:
+    """A broker connection whose metadata requests never create the topics they name."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+    def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(request, MetadataRequest):
+            request._allow_auto_topic_creation = False
+        return self._conn.send(request, *args, **kwargs)
+
+
+def never_create_topics(consumer: AIOKafkaConsumer) -> None:
+    """Make a consumer's metadata requests ask without creating (Kafka's
+    allow_auto_topic_creation=false; the embedded broker honours it). aiokafka names the
+    subscribed topics in them, and a broker that creates topics on such a request (Tansu does,
+    and Kafka with auto.create.topics.enable) would re-create them with its default partitions
+    when it comes back empty, before an operator provisions them (docs/reliability.md).
+    aiokafka (pinned) has no option for it: its client's connections are wrapped."""
+    client = consumer._client
+    get_conn = client._get_conn
+
+    async def _get_conn(*args: Any, **kwargs: Any) -> Any:
+        conn = await get_conn(*args, **kwargs)
+        return None if conn is None else _AskWithoutCreating(conn)
+
+    client._get_conn = _get_conn
+
+
 class BatchConsumer:
     """Consume topics in batches as one group member; hand decoded records to `handler`,
     commit offsets only after it returns (at-least-once). Poison records go to
@@ -161,6 +194,9 @@ class BatchConsumer:
 
     async def start(self) -> None:
         await self.consumer.start()
+        # Started, its topics exist: from here on its metadata refreshes (after a broker came
+        # back empty, say) must not re-create them.
+        never_create_topics(self.consumer)
         self.started = True
 
     async def stop(self) -> None:
